@@ -1,0 +1,15 @@
+"""stepgrad's engine: scalar reverse-mode autodiff you can step through.
+
+>>> from autograd import Value
+>>> a = Value(2.0, label="a")
+>>> b = a * a + a
+>>> b.backward()
+>>> a.grad
+5.0
+"""
+
+from autograd.grad_mode import no_grad
+from autograd.stepping import BackwardPass, BackwardStep, print_backward
+from autograd.value import Value
+
+__all__ = ["BackwardPass", "BackwardStep", "Value", "no_grad", "print_backward"]

@@ -1,0 +1,60 @@
+"""The backward pass, all of it.
+
+1. `topological_order` lists every value the output depends on, inputs first, each after all
+   the values it was computed from (an explicit stack, so a graph a million levels deep works).
+2. `backward_edges` visits that list from the output back to the inputs. For each node it takes
+   the node's gradient (the *upstream* gradient, final by now because every use of the node
+   came later in the list) and, for each input, adds `local x upstream` into the input's grad.
+
+`Value.backward()` runs the edges to the end; `BackwardPass` (stepping.py) runs the very same
+generator one edge at a time, so stepping and `backward()` can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from autograd.value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every value `root` depends on (and root itself, last), inputs before their results."""
+    order: list[Value] = []
+    visited = {root}
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:  # all of node's inputs are already in the order
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def prepare(root: Value, seed: float) -> list[Value]:
+    """Reset intermediate gradients to 0 (leaves keep theirs: they accumulate) and seed root."""
+    order = topological_order(root)
+    for node in order:
+        if node._parents or node._grad is None:
+            node._grad = 0.0
+    root._grad += seed
+    return order
+
+
+def backward_edges(order: list[Value]) -> Iterator[tuple[Value, Value, float, float]]:
+    """Apply the chain rule edge by edge, yielding (node, input, upstream, local) after each."""
+    for node in reversed(order):
+        upstream = node._grad
+        for parent, local in zip(node._parents, node._local):
+            parent._grad += local * upstream
+            yield node, parent, upstream, local
+
+
+def run_backward(root: Value, seed: float = 1.0) -> None:
+    """The whole pass at once: run every edge (deque(..., maxlen=0) just drains the generator)."""
+    deque(backward_edges(prepare(root, seed)), maxlen=0)

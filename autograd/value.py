@@ -1,0 +1,356 @@
+"""The `Value` node: one float, its gradient, and the operation that made it.
+
+Every operation below computes its result *and* its local gradients (d result / d input, one
+per input) in the same few lines, and hands both to the new node. `backward()` later only
+multiplies those stored numbers by the upstream gradient: see `autograd/backward.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Union
+
+from autograd import grad_mode
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+def _show(x: float) -> str:
+    """A short, readable form of a number for messages and operation names."""
+    return f"{x:.6g}"
+
+
+def as_float(x: object, operation: str) -> float:
+    """Turn a plain number into a float, or raise a TypeError that names the operation."""
+    if type(x) is float:
+        return x
+    if isinstance(x, Real):
+        return float(x)
+    kind = type(x).__name__
+    hint = " (use .data to get the number out of a Value)" if isinstance(x, Value) else ""
+    raise TypeError(f"{operation}: expected a real number, got {kind} {x!r}{hint}")
+
+
+class Value:
+    """One scalar in a computation graph.
+
+    >>> a = Value(2.0, label="a")
+    >>> b = Value(-3.0, label="b")
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (-4.0, -2.0, 2.0)
+
+    Attributes:
+        data: the number this node holds (a float).
+        grad: d(output)/d(this node) after `backward()`; 0.0 until a backward pass reaches it.
+        label: an optional name, used when stepping through and drawing the graph.
+    """
+
+    __slots__ = ("data", "_grad", "label", "_op", "_parents", "_local")
+
+    def __init__(
+        self,
+        data: Number,
+        label: str = "",
+        _parents: tuple[Value, ...] = (),
+        _local: tuple[float, ...] = (),
+        _op: str = "",
+    ) -> None:
+        if type(data) is not float:
+            data = as_float(data, "Value()")
+        if data - data != 0.0:  # true only for nan and +-inf
+            raise _not_finite(data, _op, _parents)
+        self.data = data
+        self._grad: float | None = None  # None means "no backward pass has reached me yet"
+        self.label = label
+        self._op = _op
+        if grad_mode.enabled:
+            self._parents = _parents
+            self._local = _local
+        else:  # inside no_grad(): a plain number, remembered by nobody
+            self._parents = ()
+            self._local = ()
+
+    # ----- what a learner may want to look at -------------------------------------------------
+
+    @property
+    def grad(self) -> float:
+        """d(output)/d(this value) from the latest backward pass (0.0 before any)."""
+        g = self._grad
+        return 0.0 if g is None else g
+
+    @grad.setter
+    def grad(self, value: Number) -> None:
+        self._grad = as_float(value, "setting .grad")
+
+    @property
+    def grad_computed(self) -> bool:
+        """True once a backward pass has reached this value (False means 'not yet computed')."""
+        return self._grad is not None
+
+    @property
+    def op(self) -> str:
+        """The operation that made this value, e.g. '*', 'tanh' or '** 2' ('' for an input)."""
+        return self._op
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The values this one was computed from (empty for an input or a parameter)."""
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(this value)/d(input) for each of `inputs`, recorded when the operation ran."""
+        return self._local
+
+    def zero_grad(self) -> None:
+        """Forget this value's gradient (it reads 0.0 and counts as not yet computed)."""
+        self._grad = None
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={_show(self.data)}, grad={_show(self.grad)}{label})"
+
+    # ----- the backward pass (the walk itself is in autograd/backward.py) ---------------------
+
+    def backward(self, grad: Number = 1.0) -> None:
+        """Fill in `.grad` of every value this one depends on.
+
+        Seeds this value's gradient with `grad` (1.0 by default), then visits the graph from
+        the output back to the inputs, adding `local gradient x upstream gradient` into each
+        input's `.grad`; a value used on several paths receives the sum over all of them.
+
+        Calling it twice adds the same amount again to the *inputs and parameters* (the leaves),
+        exactly as PyTorch's `backward(retain_graph=True)` does; the gradients of intermediate
+        values are recomputed from scratch on each pass, never doubled. To start afresh, call
+        `zero_grad()` on the leaves (or `model.zero_grad()` in `nn`).
+
+        >>> x = Value(3.0)
+        >>> y = x * x
+        >>> y.backward(); x.grad
+        6.0
+        >>> y.backward(); x.grad          # leaves accumulate, like PyTorch
+        12.0
+        """
+        from autograd.backward import run_backward
+
+        run_backward(self, as_float(grad, "backward(grad)"))
+
+    def backward_steps(self, grad: Number = 1.0):
+        """Step through the backward pass one edge at a time (see `autograd.BackwardPass`).
+
+        >>> a = Value(0.5, label="a"); n = a * 2; n.label = "n"; h = n.tanh(); h.label = "h"
+        >>> steps = h.backward_steps()
+        >>> next(steps)
+        h = tanh(n): upstream 1 x local 0.42 -> n.grad += 0.42 (now 0.42)
+        >>> next(steps)
+        n = a * 2: upstream 0.42 x local 2 -> a.grad += 0.84 (now 0.84)
+        """
+        from autograd.stepping import BackwardPass
+
+        return BackwardPass(self, grad)
+
+    # ----- arithmetic: each result comes with d result / d input ------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        if type(other) is Value:
+            return Value(self.data + other.data, "", (self, other), (1.0, 1.0), "+")
+        c = as_float(other, "+")
+        return Value(self.data + c, "", (self,), (1.0,), f"+ {_show(c)}")
+
+    def __radd__(self, other: Operand) -> Value:
+        c = as_float(other, "+")
+        return Value(c + self.data, "", (self,), (1.0,), f"{_show(c)} +")
+
+    def __sub__(self, other: Operand) -> Value:
+        if type(other) is Value:
+            return Value(self.data - other.data, "", (self, other), (1.0, -1.0), "-")
+        c = as_float(other, "-")
+        return Value(self.data - c, "", (self,), (1.0,), f"- {_show(c)}")
+
+    def __rsub__(self, other: Operand) -> Value:
+        c = as_float(other, "-")
+        return Value(c - self.data, "", (self,), (-1.0,), f"{_show(c)} -")
+
+    def __mul__(self, other: Operand) -> Value:
+        if type(other) is Value:  # each input gets the *other* input as its local gradient
+            return Value(self.data * other.data, "", (self, other), (other.data, self.data), "*")
+        c = as_float(other, "*")
+        return Value(self.data * c, "", (self,), (c,), f"* {_show(c)}")
+
+    def __rmul__(self, other: Operand) -> Value:
+        c = as_float(other, "*")
+        return Value(c * self.data, "", (self,), (c,), f"{_show(c)} *")
+
+    def __truediv__(self, other: Operand) -> Value:
+        if type(other) is Value:
+            a, b = self.data, other.data
+            if b == 0.0:
+                raise ZeroDivisionError(f"division by zero in a / b: a = {_show(a)}, b = 0")
+            return Value(a / b, "", (self, other), (1.0 / b, -a / (b * b)), "/")
+        c = as_float(other, "/")
+        if c == 0.0:
+            raise ZeroDivisionError(f"division by zero in a / {_show(c)}: a = {_show(self.data)}")
+        return Value(self.data / c, "", (self,), (1.0 / c,), f"/ {_show(c)}")
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        c, b = as_float(other, "/"), self.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero in {_show(c)} / b: b = 0")
+        return Value(c / b, "", (self,), (-c / (b * b),), f"{_show(c)} /")
+
+    def __neg__(self) -> Value:
+        return Value(-self.data, "", (self,), (-1.0,), "-")
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Operand) -> Value:
+        if type(other) is Value:
+            return self._pow_value(other)
+        n, a = as_float(other, "**"), self.data
+        where = f"{_show(a)} ** {_show(n)}"
+        if n == 0.0:  # a ** 0 is 1 everywhere, so its slope is 0 (even at a = 0)
+            return Value(1.0, "", (self,), (0.0,), "** 0")
+        if a == 0.0 and n < 0.0:
+            raise ZeroDivisionError(f"{where}: zero cannot be raised to a negative power")
+        if a < 0.0 and not n.is_integer():
+            raise ValueError(f"{where}: a negative number has no real fractional power")
+        if a == 0.0 and n < 1.0:
+            raise ValueError(f"{where}: the value is 0 but its gradient is infinite at 0")
+        try:
+            out = a**n
+        except OverflowError:
+            raise OverflowError(f"{where} is too large for a float") from None
+        return Value(out, "", (self,), (n * a ** (n - 1.0),), f"** {_show(n)}")
+
+    def _pow_value(self, exponent: Value) -> Value:
+        """a ** b with b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a), so a must be > 0."""
+        a, b = self.data, exponent.data
+        if a <= 0.0:
+            raise ValueError(
+                f"{_show(a)} ** {_show(b)}: with a Value exponent the base must be positive "
+                f"(the gradient for the exponent needs log(base)), got base {_show(a)}"
+            )
+        try:
+            out = a**b
+        except OverflowError:
+            raise OverflowError(f"{_show(a)} ** {_show(b)} is too large for a float") from None
+        return Value(out, "", (self, exponent), (b * a ** (b - 1.0), out * math.log(a)), "**")
+
+    def __rpow__(self, other: Operand) -> Value:
+        c, b = as_float(other, "**"), self.data
+        if c <= 0.0:
+            raise ValueError(
+                f"{_show(c)} ** {_show(b)}: with a Value exponent the base must be positive "
+                f"(the gradient needs log(base)), got base {_show(c)}"
+            )
+        try:
+            out = c**b
+        except OverflowError:
+            raise OverflowError(f"{_show(c)} ** {_show(b)} is too large for a float") from None
+        return Value(out, "", (self,), (out * math.log(c),), f"{_show(c)} **")
+
+    # ----- functions --------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e ** x; its local gradient is e ** x itself."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({_show(self.data)}) is too large for a float") from None
+        return Value(out, "", (self,), (out,), "exp")
+
+    def log(self) -> Value:
+        """Natural logarithm; local gradient 1 / x. Only defined for x > 0."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(f"log({_show(x)}): log is only defined for positive numbers")
+        return Value(math.log(x), "", (self,), (1.0 / x,), "log")
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, between -1 and 1; local gradient 1 - tanh(x)**2."""
+        t = math.tanh(self.data)
+        return Value(t, "", (self,), (1.0 - t * t,), "tanh")
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e**-x), between 0 and 1; local gradient s * (1 - s).
+
+        Computed so that no exp() overflows, however large |x| is.
+        """
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return Value(s, "", (self,), (s * (1.0 - s),), "sigmoid")
+
+    def relu(self) -> Value:
+        """max(0, x); local gradient 1 for x > 0, else 0 (0 at the kink x = 0, as PyTorch)."""
+        x = self.data
+        if x > 0.0:
+            return Value(x, "", (self,), (1.0,), "relu")
+        return Value(0.0, "", (self,), (0.0,), "relu")
+
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
+        """x for x > 0, else slope * x; local gradient 1 or slope (slope at x = 0, as PyTorch)."""
+        k, x = as_float(slope, "leaky_relu(slope)"), self.data
+        if x > 0.0:
+            return Value(x, "", (self,), (1.0,), "leaky_relu")
+        return Value(k * x, "", (self,), (k,), "leaky_relu")
+
+    def elu(self, alpha: Number = 1.0) -> Value:
+        """x for x > 0, else alpha * (e**x - 1); local gradient 1 or alpha * e**x."""
+        k, x = as_float(alpha, "elu(alpha)"), self.data
+        if x > 0.0:
+            return Value(x, "", (self,), (1.0,), "elu")
+        e = math.exp(x)
+        return Value(k * (e - 1.0), "", (self,), (k * e,), "elu")
+
+    def __abs__(self) -> Value:
+        """|x|; local gradient +1, -1, or 0 at the kink x = 0 (as PyTorch)."""
+        x = self.data
+        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+        return Value(abs(x), "", (self,), (sign,), "abs")
+
+    def abs(self) -> Value:
+        """|x|, the same as abs(x)."""
+        return self.__abs__()
+
+    def max(self, other: Operand) -> Value:
+        """The larger of two values: the upstream gradient goes only to the input that won.
+
+        On a tie (a == b) each input gets half, as PyTorch's torch.maximum does; this is also
+        what a central finite difference measures there.
+        """
+        return self._pick(other, "max", larger=True)
+
+    def min(self, other: Operand) -> Value:
+        """The smaller of two values; gradient routing as in `max` (half each on a tie)."""
+        return self._pick(other, "min", larger=False)
+
+    def _pick(self, other: Operand, name: str, larger: bool) -> Value:
+        if type(other) is not Value:
+            other = Value(as_float(other, name))
+        a, b = self.data, other.data
+        if a == b:
+            local = (0.5, 0.5)
+        elif (a > b) == larger:
+            local = (1.0, 0.0)
+        else:
+            local = (0.0, 1.0)
+        return Value(a if local[0] else b, "", (self, other), local, name)
+
+
+def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> ArithmeticError:
+    """The error for an operation whose result is not a finite number."""
+    if not op:
+        return ValueError(f"Value(): got {data}, but a Value must hold a finite number")
+    inputs = ", ".join(_show(p.data) for p in parents)
+    return OverflowError(
+        f"'{op}' on {inputs} gave {data}: the result is too large for a float"
+    )
