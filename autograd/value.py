@@ -111,8 +111,10 @@ class Value:
         self._grad = None
 
     def __repr__(self) -> str:
+        """Value(data=..., grad=..., label=...); grad is left out until a backward pass."""
+        grad = f", grad={_show(self._grad)}" if self._grad is not None else ""
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_show(self.data)}, grad={_show(self.grad)}{label})"
+        return f"Value(data={_show(self.data)}{grad}{label})"
 
     # ----- the backward pass (the walk itself is in autograd/backward.py) ---------------------
 
