@@ -149,7 +149,7 @@ class Value:
         >>> next(steps)
         h = tanh(n): upstream 1 x local 0.42 -> n.grad += 0.42 (now 0.42)
         >>> next(steps)
-        n = a * 2: upstream 0.42 x local 2 -> a.grad += 0.84 (now 0.84)
+        n = a * 2: upstream 0.42 x local 2 -> a.grad += 0.8399 (now 0.8399)
         """
         from autograd.stepping import BackwardPass
 
