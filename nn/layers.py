@@ -1,0 +1,254 @@
+"""`Neuron`, `Layer` and `MLP`: micrograd's building blocks, with a choice of activations.
+
+A neuron computes s = w1*x1 + w2*x2 + ... + b with ordinary Value operations (so every
+product and sum is a node you can step through), then its activation. Parameters carry labels
+such as `L1.n2.w1` (layer 1, neuron 2, weight on input 1) and `L1.n2.b`; the weighted sum is
+labelled `L1.n2.s` and the neuron's output `L1.n2`.
+
+>>> model = MLP(2, [3, 1], activation="tanh", seed=1)
+>>> model
+MLP of [Layer(2 -> 3, tanh), Layer(3 -> 1, linear)], 13 parameters
+>>> [p.label for p in model.layers[1].parameters()]
+['L2.n1.w1', 'L2.n1.w2', 'L2.n1.w3', 'L2.n1.b']
+>>> y = model([0.5, -1.0])
+>>> y.label
+'L2.n1'
+>>> model([1, 2, 3])
+Traceback (most recent call last):
+    ...
+ValueError: MLP expects 2 inputs, got 3
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any
+
+from autograd import Value
+from nn.activations import activation as find_activation
+from nn.module import Module
+
+Input = Value | float | int
+DEFAULT_SEED = 0
+
+
+def check_inputs(x: Any, nin: int, who: str) -> Sequence[Input]:
+    """`x` as a sequence of `nin` numbers or Values, or a clear TypeError / ValueError."""
+    if isinstance(x, (Value, Real)):
+        if nin == 1:
+            return (x,)
+        raise TypeError(f"{who} expects a list of {nin} inputs, got a single {type(x).__name__}")
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{who} expects a list of {nin} numbers, got {type(x).__name__} {x!r}")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    for i, xi in enumerate(x, start=1):
+        kind = type(xi)
+        if kind is Value:
+            continue
+        if kind is not float and not isinstance(xi, Real):
+            raise TypeError(
+                f"{who} input {i}: expected a number or a Value, got {kind.__name__} {xi!r}"
+            )
+        if xi - xi != 0:  # nan or infinity
+            raise ValueError(f"{who} input {i} is {xi}; inputs must be finite numbers")
+    return x
+
+
+def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
+    return rng if rng is not None else random.Random(seed)
+
+
+def _resolve(act: str, nonlin: bool | None) -> str:
+    if nonlin is None:
+        return act
+    return "relu" if nonlin else "linear"
+
+
+class Neuron(Module):
+    """One neuron: activation(w . x + b), with weights drawn uniformly from [-1, 1], bias 0.
+
+    Args:
+        nin: number of inputs.
+        activation: 'relu' (default), 'tanh', 'sigmoid', 'linear', 'leaky_relu' or 'elu'.
+        nonlin: micrograd's switch, kept for familiarity: True means relu, False linear.
+        seed: seeds a private random generator, so the same seed gives the same weights.
+        rng: a random.Random to draw from instead (Layer and MLP pass theirs).
+        name: the label prefix of the parameters ('L1.n2' inside an MLP).
+
+    >>> n = Neuron(2, activation="linear", seed=0)
+    >>> n.w[0].data, n.w[1].data, n.b.data
+    (0.6888437030500962, 0.515908805880605, 0.0)
+    >>> n([1.0, 2.0]).data == n.w[0].data + 2 * n.w[1].data
+    True
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        nonlin: bool | None = None,
+        seed: int | None = DEFAULT_SEED,
+        rng: random.Random | None = None,
+        name: str = "n",
+    ) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a whole number >= 1, got {nin!r}")
+        self.nin = nin
+        self.activation = _resolve(activation, nonlin)
+        self._act = find_activation(self.activation)
+        self.name = name
+        r = _rng(seed, rng)
+        self.w = [Value(r.uniform(-1.0, 1.0), label=f"{name}.w{i}") for i in range(1, nin + 1)]
+        self.b = Value(0.0, label=f"{name}.b")
+        self._params = [*self.w, self.b]
+        self._linear = self.activation == "linear"
+        self._sum_label = name if self._linear else f"{name}.s"
+
+    def __call__(self, x: Sequence[Input] | Input) -> Value:
+        """The neuron's output for the inputs `x` (a list of nin numbers or Values)."""
+        return self._forward(check_inputs(x, self.nin, "Neuron"))
+
+    def _forward(self, x: Sequence[Input]) -> Value:
+        w = self.w
+        s = w[0] * x[0]  # start from the first product: no needless 0 + ... node
+        for i in range(1, self.nin):
+            s = s + w[i] * x[i]
+        s = s + self.b
+        s.label = self._sum_label
+        if self._linear:
+            return s
+        out = self._act(s)
+        out.label = self.name
+        return out
+
+    def parameters(self) -> list[Value]:
+        """The weights, then the bias."""
+        return list(self._params)
+
+    def describe(self) -> dict[str, Any]:
+        """{'type': 'Neuron', 'nin': ..., 'activation': ...}."""
+        return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin} inputs, {self.activation})"
+
+
+class Layer(Module):
+    """`nout` neurons that all read the same `nin` inputs.
+
+    Calling it returns a list of nout Values, or a single Value when nout is 1.
+
+    >>> layer = Layer(3, 2, activation="tanh", seed=0)
+    >>> layer
+    Layer(3 -> 2, tanh)
+    >>> len(layer([1, 2, 3])), layer.num_parameters()
+    (2, 8)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        nonlin: bool | None = None,
+        seed: int | None = DEFAULT_SEED,
+        rng: random.Random | None = None,
+        name: str = "L1",
+    ) -> None:
+        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"Layer: nout must be a whole number >= 1, got {nout!r}")
+        r = _rng(seed, rng)
+        act = _resolve(activation, nonlin)
+        self.nin, self.nout, self.activation, self.name = nin, nout, act, name
+        self.neurons = [
+            Neuron(nin, act, rng=r, name=f"{name}.n{j}") for j in range(1, nout + 1)
+        ]
+
+    def __call__(self, x: Sequence[Input] | Input) -> Value | list[Value]:
+        """The outputs of all neurons for the inputs `x`."""
+        out = self._forward(check_inputs(x, self.nin, "Layer"))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, x: Sequence[Input]) -> list[Value]:
+        return [n._forward(x) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        """Every neuron's weights and bias, neuron by neuron."""
+        return [p for n in self.neurons for p in n._params]
+
+    def describe(self) -> dict[str, Any]:
+        """{'type': 'Layer', 'nin': ..., 'nout': ..., 'activation': ...}."""
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout,
+                "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {self.nout}, {self.activation})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: MLP(nin, [hidden sizes ..., output size]), as in micrograd.
+
+    Hidden layers use `activation` (relu by default), the last layer `output_activation`
+    (linear by default). Weights come from a private random generator seeded with `seed`
+    (default 0), so the same call always builds the same network; seed=None draws a fresh
+    one. Calling the model returns a Value when the last layer has one output, else a list.
+
+    >>> model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid")
+    >>> model.num_parameters()
+    17
+    >>> 0.0 < model([1, 0]).data < 1.0
+    True
+    >>> MLP(2, [4, 1]).state_dict() == model.state_dict()      # same seed, same weights
+    True
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        *,
+        seed: int | None = DEFAULT_SEED,
+    ) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"MLP: nin must be a whole number >= 1, got {nin!r}")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        find_activation(activation)
+        find_activation(output_activation)
+        r = random.Random(seed)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.nin = nin
+        self.nouts = list(nouts)
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
+                  rng=r, name=f"L{i + 1}")
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Input] | Input) -> Value | list[Value]:
+        """The network's output for the inputs `x` (a list of nin numbers or Values)."""
+        out = check_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            out = layer._forward(out)
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        """All parameters, layer by layer."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def describe(self) -> dict[str, Any]:
+        """{'type': 'MLP', 'nin': ..., 'nouts': [...], 'activations': [one per layer]}."""
+        return {"type": "MLP", "nin": self.nin, "nouts": list(self.nouts),
+                "activations": [layer.activation for layer in self.layers]}
+
+    def __repr__(self) -> str:
+        layers = ", ".join(repr(layer) for layer in self.layers)
+        return f"MLP of [{layers}], {self.num_parameters()} parameters"

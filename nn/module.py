@@ -1,0 +1,93 @@
+"""`Module`: anything with parameters you can train, reset, save and load.
+
+Subclasses only override `parameters()` (and, to have their shape checked when loading,
+`describe()`); everything else works on that list.
+
+>>> from autograd import Value
+>>> class Line(Module):
+...     def __init__(self):
+...         self.a, self.b = Value(2.0, label="a"), Value(1.0, label="b")
+...     def parameters(self):
+...         return [self.a, self.b]
+>>> line = Line()
+>>> line.state_dict()
+{'a': 2.0, 'b': 1.0}
+>>> line.load_state_dict({'a': 0.5, 'b': -1.0}); line.a.data
+0.5
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from autograd import Value
+from nn import serialization
+
+
+class Module:
+    """Base class of `Neuron`, `Layer`, `MLP` and your own models."""
+
+    def parameters(self) -> list[Value]:
+        """Every trainable Value of this module (a new list each call)."""
+        return []
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of all parameters (call it before each backward pass)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    def num_parameters(self) -> int:
+        """How many numbers this module learns."""
+        return len(self.parameters())
+
+    def describe(self) -> dict[str, Any]:
+        """The module's shape as plain data; saved with the weights and checked on load."""
+        return {"type": type(self).__name__, "parameters": self.num_parameters()}
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) pairs: the parameters' labels, or p1, p2, ... if those clash."""
+        params = self.parameters()
+        labels = [p.label for p in params]
+        if all(labels) and len(set(labels)) == len(labels):
+            return list(zip(labels, params, strict=True))
+        return [(f"p{i}", p) for i, p in enumerate(params, start=1)]
+
+    def state_dict(self) -> dict[str, float]:
+        """All parameter values by name, in `parameters()` order (a copy: plain floats)."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from `state` (as made by `state_dict()`).
+
+        Everything is checked before anything changes: with a missing or unexpected name,
+        a value that is not a finite number, the model is left exactly as it was.
+        """
+        named = self.named_parameters()
+        try:
+            values = serialization.check_parameters(state, [name for name, _ in named])
+        except serialization.FormatProblem as problem:
+            raise ValueError(f"load_state_dict: {problem}") from None
+        for (_, p), value in zip(named, values, strict=True):
+            p.data = value
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model's shape and all its parameters to a JSON file.
+
+        Floats are written so that `load` gives back exactly the same numbers.
+        """
+        serialization.write_model_file(path, self.describe(), self.state_dict())
+
+    def load(self, path: str | os.PathLike[str]) -> Module:
+        """Load parameters saved by `save` into this model (returns the model itself).
+
+        Raises `nn.ModelFileError` naming the file and the problem when the file is not a
+        saved model, is damaged, or holds a model of another shape; the model is then left
+        unchanged.
+        """
+        named = self.named_parameters()
+        values = serialization.read_model_file(path, self.describe(), [n for n, _ in named])
+        for (_, p), value in zip(named, values, strict=True):
+            p.data = value
+        return self
