@@ -7,8 +7,10 @@ MLP of [Layer(2 -> 4, tanh), Layer(4 -> 1, sigmoid)], 17 parameters
 """
 
 from nn.activations import ACTIVATIONS, activation
+from nn.data import and_gate, make_moons, or_gate, xor
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
+from nn.perceptron import Perceptron, PerceptronResult
 from nn.serialization import ModelFileError
 
 # Whoever adds an import above also adds its names here (ruff checks that they are exported).
@@ -19,5 +21,11 @@ __all__ = [
     "ModelFileError",
     "Module",
     "Neuron",
+    "Perceptron",
+    "PerceptronResult",
     "activation",
+    "and_gate",
+    "make_moons",
+    "or_gate",
+    "xor",
 ]

@@ -1,0 +1,82 @@
+"""Small data sets for the demos: logic-gate truth tables and two interleaved moons.
+
+Each function returns `(inputs, labels)`: a list of points (lists of floats) and a list of
+labels. Labels are -1 / +1 by default (what the perceptron and the hinge loss use); pass
+`negative=0` for 0 / 1 labels (what a sigmoid output with binary cross-entropy uses).
+
+>>> xor()
+([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [-1, 1, 1, -1])
+>>> and_gate(negative=0)[1]
+[0, 0, 0, 1]
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+Points = list[list[float]]
+
+_CORNERS: Points = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+
+
+def _gate(truth: list[bool], negative: int) -> tuple[Points, list[int]]:
+    if negative not in (-1, 0):
+        raise ValueError(f"negative must be -1 or 0 (the label for 'false'), got {negative!r}")
+    return [list(p) for p in _CORNERS], [1 if t else negative for t in truth]
+
+
+def xor(negative: int = -1) -> tuple[Points, list[int]]:
+    """x1 XOR x2: true when exactly one input is 1. Not linearly separable."""
+    return _gate([False, True, True, False], negative)
+
+
+def and_gate(negative: int = -1) -> tuple[Points, list[int]]:
+    """x1 AND x2: true only when both inputs are 1."""
+    return _gate([False, False, False, True], negative)
+
+
+def or_gate(negative: int = -1) -> tuple[Points, list[int]]:
+    """x1 OR x2: true when at least one input is 1."""
+    return _gate([False, True, True, True], negative)
+
+
+def make_moons(
+    n: int = 100, noise: float = 0.1, seed: int | None = 0, negative: int = -1
+) -> tuple[Points, list[int]]:
+    """Two interleaving half circles, a classic set that no straight line separates.
+
+    The upper moon is the half circle (cos t, sin t) for t in [0, pi] and gets label
+    `negative` (-1 by default); the lower one, (1 - cos t, 0.5 - sin t), gets +1. Each point
+    is moved by Gaussian noise with standard deviation `noise`, and the points are shuffled,
+    all with a private random generator seeded by `seed`.
+
+    >>> points, labels = make_moons(6, noise=0.0)
+    >>> len(points), sorted(labels)
+    (6, [-1, -1, -1, 1, 1, 1])
+    >>> make_moons(10, seed=3) == make_moons(10, seed=3)
+    True
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"make_moons: n must be a whole number >= 2, got {n!r}")
+    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"make_moons: noise must be a number >= 0, got {noise!r}")
+    if negative not in (-1, 0):
+        raise ValueError(f"negative must be -1 or 0 (the label for 'false'), got {negative!r}")
+    rng = random.Random(seed)
+    n_upper = n // 2
+    n_lower = n - n_upper
+    samples: list[tuple[list[float], int]] = []
+    for count, label in ((n_upper, negative), (n_lower, 1)):
+        for i in range(count):
+            t = math.pi * i / (count - 1) if count > 1 else 0.0
+            if label == 1:
+                x, y = 1.0 - math.cos(t), 0.5 - math.sin(t)
+            else:
+                x, y = math.cos(t), math.sin(t)
+            if noise:
+                x += rng.gauss(0.0, noise)
+                y += rng.gauss(0.0, noise)
+            samples.append(([x, y], label))
+    rng.shuffle(samples)
+    return [p for p, _ in samples], [lab for _, lab in samples]
