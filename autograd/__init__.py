@@ -9,7 +9,17 @@
 """
 
 from autograd.grad_mode import no_grad
+from autograd.gradcheck import GradCheck, assert_gradcheck, gradcheck
 from autograd.stepping import BackwardPass, BackwardStep, print_backward
 from autograd.value import Value
 
-__all__ = ["BackwardPass", "BackwardStep", "Value", "no_grad", "print_backward"]
+__all__ = [
+    "BackwardPass",
+    "BackwardStep",
+    "GradCheck",
+    "Value",
+    "assert_gradcheck",
+    "gradcheck",
+    "no_grad",
+    "print_backward",
+]
