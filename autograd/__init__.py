@@ -8,6 +8,7 @@
 5.0
 """
 
+from autograd.draw import GraphvizMissingError, draw
 from autograd.grad_mode import no_grad
 from autograd.gradcheck import GradCheck, assert_gradcheck, gradcheck
 from autograd.stepping import BackwardPass, BackwardStep, print_backward
@@ -17,8 +18,10 @@ __all__ = [
     "BackwardPass",
     "BackwardStep",
     "GradCheck",
+    "GraphvizMissingError",
     "Value",
     "assert_gradcheck",
+    "draw",
     "gradcheck",
     "no_grad",
     "print_backward",
