@@ -1,0 +1,539 @@
+"""Loss functions: one number that says how wrong the predictions are.
+
+Every loss here is built from ordinary `Value` operations, so `loss.backward()` fills in the
+gradients and you can step through every node of it. Losses over a batch take the *mean* over
+the samples, like PyTorch's `torch.nn.functional` (reduction="mean"). Predictions may be
+Values or plain numbers; targets are plain numbers. A lone number counts as a batch of one.
+
+Regression: `mse`, `mae`, `huber`. Binary classification: `binary_cross_entropy` (on
+probabilities), `binary_cross_entropy_with_logits` (on raw scores, numerically stable), `hinge`
+(labels -1/+1). Multi-class: `softmax`, `log_softmax`, `cross_entropy`. Distributions:
+`entropy`, `distribution_cross_entropy`, `kl_divergence`.
+
+>>> from autograd import Value
+>>> y = Value(0.8)
+>>> loss = mse(y, 1.0)            # (0.8 - 1)^2
+>>> round(loss.data, 12)
+0.04
+>>> loss.backward(); round(y.grad, 12)   # 2 (y - t)
+-0.4
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any
+
+from autograd import Value
+
+Scalar = Value | float | int
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "distribution_cross_entropy",
+    "entropy",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_softmax",
+    "mae",
+    "mse",
+    "softmax",
+]
+
+
+# ----- checking what came in ---------------------------------------------------------------
+
+
+def _show(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, Real)
+
+
+def _as_list(x: Any, loss: str, what: str) -> list[Any]:
+    """`x` as a list; a single Value or number counts as a list of one."""
+    if isinstance(x, Value) or _is_number(x):
+        return [x]
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+        raise TypeError(f"{loss}: {what} must be a list of numbers, got {type(x).__name__} {x!r}")
+    return list(x)
+
+
+def _prediction(x: Any, loss: str, i: int, what: str = "prediction") -> Value:
+    """One prediction as a Value (a plain number becomes a constant Value)."""
+    if isinstance(x, Value):
+        return x
+    if not _is_number(x):
+        raise TypeError(
+            f"{loss}: {what} {i} must be a Value or a number, got {type(x).__name__} {x!r}"
+        )
+    return Value(x)
+
+
+def _target(x: Any, loss: str, i: int, what: str = "target") -> float:
+    """One target as a finite float."""
+    if isinstance(x, Value):
+        raise TypeError(
+            f"{loss}: {what} {i} is a Value; targets must be plain numbers (use .data)"
+        )
+    if not _is_number(x):
+        raise TypeError(f"{loss}: {what} {i} must be a number, got {type(x).__name__} {x!r}")
+    t = float(x)
+    if t - t != 0.0:
+        raise ValueError(f"{loss}: {what} {i} is {t}; targets must be finite numbers")
+    return t
+
+
+def _batch(loss: str, preds: Any, targets: Any) -> tuple[list[Value], list[float]]:
+    """Predictions as Values and targets as floats, checked to be equally long and not empty."""
+    p = _as_list(preds, loss, "the predictions")
+    t = _as_list(targets, loss, "the targets")
+    if len(p) != len(t):
+        raise ValueError(
+            f"{loss}: got {len(p)} predictions but {len(t)} targets; "
+            "there must be one target per prediction"
+        )
+    if not p:
+        raise ValueError(
+            f"{loss}: got no predictions (empty list); the mean of nothing is undefined"
+        )
+    values = [_prediction(x, loss, i) for i, x in enumerate(p, start=1)]
+    floats = [_target(x, loss, i) for i, x in enumerate(t, start=1)]
+    return values, floats
+
+
+def _total(terms: Sequence[Scalar]) -> Value:
+    """t1 + t2 + ... as a chain of '+' nodes, starting from the first term (no 0 + node)."""
+    s = terms[0]
+    for term in terms[1:]:
+        s = s + term
+    return s if isinstance(s, Value) else Value(s)
+
+
+def _mean(terms: Sequence[Scalar], label: str) -> Value:
+    out = _total(terms)
+    if len(terms) > 1:
+        out = out / len(terms)
+    out.label = label
+    return out
+
+
+# ----- regression --------------------------------------------------------------------------
+
+
+def mse(preds: Any, targets: Any) -> Value:
+    """Mean squared error: mean((y - t)^2); dL/dy = 2 (y - t) / n.
+
+    >>> from autograd import Value
+    >>> y = [Value(2.5), Value(0.0)]
+    >>> loss = mse(y, [3.0, -1.0])     # ((2.5 - 3)^2 + (0 + 1)^2) / 2
+    >>> loss.data
+    0.625
+    >>> loss.backward(); [v.grad for v in y]
+    [-0.5, 1.0]
+    """
+    ys, ts = _batch("mse", preds, targets)
+    return _mean([(y - t) ** 2 for y, t in zip(ys, ts, strict=True)], "mse")
+
+
+def mae(preds: Any, targets: Any) -> Value:
+    """Mean absolute error (L1): mean(|y - t|); dL/dy = sign(y - t) / n (0 where y = t).
+
+    >>> from autograd import Value
+    >>> y = [Value(2.5), Value(0.0)]
+    >>> loss = mae(y, [3.0, -1.0])     # (0.5 + 1) / 2
+    >>> loss.data
+    0.75
+    >>> loss.backward(); [v.grad for v in y]
+    [-0.5, 0.5]
+    """
+    ys, ts = _batch("mae", preds, targets)
+    return _mean([abs(y - t) for y, t in zip(ys, ts, strict=True)], "mae")
+
+
+def huber(preds: Any, targets: Any, delta: float = 1.0) -> Value:
+    """Huber loss: mean of 0.5 d^2 if |d| <= delta else delta (|d| - 0.5 delta), d = y - t.
+
+    Squared error for small errors, absolute error (times delta) for large ones, so a few
+    outliers cannot dominate. Same as torch.nn.functional.huber_loss.
+
+    >>> from autograd import Value
+    >>> y = [Value(2.5), Value(0.0)]
+    >>> loss = huber(y, [3.0, -3.0])   # (0.5 * 0.5^2 + 1 * (3 - 0.5)) / 2
+    >>> loss.data
+    1.3125
+    >>> loss.backward(); [v.grad for v in y]   # d / n, then delta * sign(d) / n
+    [-0.25, 0.5]
+    """
+    if isinstance(delta, bool) or not _is_number(delta) or not 0.0 < delta < math.inf:
+        raise ValueError(f"huber: delta must be a positive number, got {delta!r}")
+    ys, ts = _batch("huber", preds, targets)
+    terms = []
+    for y, t in zip(ys, ts, strict=True):
+        d = y - t
+        if abs(d.data) <= delta:
+            terms.append(0.5 * d**2)
+        else:
+            terms.append(delta * (abs(d) - 0.5 * delta))
+    return _mean(terms, "huber")
+
+
+# ----- binary classification ---------------------------------------------------------------
+
+
+def _check_binary_targets(loss: str, ts: list[float]) -> None:
+    for i, t in enumerate(ts, start=1):
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(
+                f"{loss}: target {i} is {_show(t)}, but targets must be between 0 and 1 "
+                "(use labels 0/1; for -1/+1 labels use hinge)"
+            )
+
+
+def binary_cross_entropy(probs: Any, targets: Any) -> Value:
+    """Binary cross-entropy on probabilities: mean(-(t log p + (1 - t) log(1 - p))).
+
+    `probs` must lie strictly between 0 and 1 (e.g. a sigmoid output). dL/dp =
+    (p - t) / (p (1 - p)) / n; through a sigmoid p = sigmoid(s) this becomes dL/ds = (p - t) / n.
+
+    >>> from autograd import Value
+    >>> s = Value(0.0)
+    >>> p = s.sigmoid()                       # 0.5
+    >>> loss = binary_cross_entropy(p, 1)     # -log 0.5
+    >>> round(loss.data, 6)
+    0.693147
+    >>> loss.backward(); s.grad               # p - t
+    -0.5
+    """
+    loss = "binary_cross_entropy"
+    ps, ts = _batch(loss, probs, targets)
+    _check_binary_targets(loss, ts)
+    for i, p in enumerate(ps, start=1):
+        if not 0.0 < p.data < 1.0:
+            raise ValueError(
+                f"{loss}: probability {i} is {_show(p.data)}, but it must be strictly between "
+                "0 and 1 (log 0 is -infinity). If these are raw scores, or a sigmoid that "
+                "saturated, use binary_cross_entropy_with_logits on the scores instead"
+            )
+    terms = []
+    for p, t in zip(ps, ts, strict=True):
+        if t == 1.0:
+            terms.append(-p.log())
+        elif t == 0.0:
+            terms.append(-(1 - p).log())
+        else:
+            terms.append(-(t * p.log() + (1.0 - t) * (1 - p).log()))
+    return _mean(terms, loss)
+
+
+def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
+    """BCE on raw scores x (p = sigmoid(x)): mean(max(x, 0) - x t + log(1 + exp(-|x|))).
+
+    The same number as binary_cross_entropy(sigmoid(x), t), but never takes the log of 0 or
+    the exp of a large number, so it stays finite and exact for any x (even |x| = 1000).
+    dL/dx = (sigmoid(x) - t) / n. Same as torch.nn.functional.binary_cross_entropy_with_logits.
+
+    >>> from autograd import Value
+    >>> x = Value(1000.0)
+    >>> loss = binary_cross_entropy_with_logits(x, 0)    # very sure, and wrong
+    >>> loss.data
+    1000.0
+    >>> loss.backward(); x.grad                          # sigmoid(1000) - 0
+    1.0
+    """
+    loss = "binary_cross_entropy_with_logits"
+    xs, ts = _batch(loss, logits, targets)
+    _check_binary_targets(loss, ts)
+    terms = []
+    for x, t in zip(xs, ts, strict=True):
+        # Split on the sign of x so that exp() only ever sees -|x|: for x >= 0,
+        # max(x, 0) - x t = x (1 - t); for x < 0 it is -x t. No kink: the two pieces are the
+        # same smooth function, so the gradient is sigmoid(x) - t on both sides (also at 0).
+        if x.data >= 0.0:
+            softplus = (1 + (-x).exp()).log()  # log(1 + exp(-|x|))
+            linear = x * (1.0 - t) if t != 1.0 else None
+        else:
+            softplus = (1 + x.exp()).log()
+            linear = x * -t if t != 0.0 else None
+        terms.append(softplus if linear is None else linear + softplus)
+    return _mean(terms, loss)
+
+
+def hinge(scores: Any, targets: Any) -> Value:
+    """Max-margin (hinge) loss for labels t in {-1, +1}: mean(max(0, 1 - t s)).
+
+    Zero once a sample is on the right side with margin t s >= 1; otherwise dL/ds = -t / n.
+    This is the SVM loss of micrograd's demo (written with relu, whose slope at 0 is 0).
+
+    >>> from autograd import Value
+    >>> s = [Value(2.0), Value(0.5)]
+    >>> loss = hinge(s, [1, 1])       # (max(0, 1 - 2) + max(0, 1 - 0.5)) / 2
+    >>> loss.data
+    0.25
+    >>> loss.backward(); [v.grad for v in s]
+    [0.0, -0.5]
+    """
+    ss, ts = _batch("hinge", scores, targets)
+    for i, t in enumerate(ts, start=1):
+        if t not in (-1.0, 1.0):
+            raise ValueError(
+                f"hinge: target {i} is {_show(t)}, but hinge needs labels -1 and +1 "
+                "(for 0/1 labels pass 2 * t - 1)"
+            )
+    return _mean([(1 - s * t).relu() for s, t in zip(ss, ts, strict=True)], "hinge")
+
+
+# ----- multi-class -------------------------------------------------------------------------
+
+
+def _logits_row(logits: Any, loss: str, what: str = "logits") -> list[Value]:
+    row = _as_list(logits, loss, what)
+    if not row:
+        raise ValueError(f"{loss}: got no {what} (empty list); there must be at least one class")
+    return [_prediction(x, loss, i, "logit") for i, x in enumerate(row, start=1)]
+
+
+def _shift(row: list[Value]) -> tuple[list[Value], Value]:
+    """(x_i - m for each i, log sum_j exp(x_j - m)) with m = max x treated as a constant.
+
+    Subtracting the largest logit changes neither softmax nor its gradient (softmax does not
+    care about a constant shift) but keeps every exp() between 0 and 1, so nothing overflows.
+    """
+    m = max(x.data for x in row)
+    shifted = [x - m for x in row]
+    log_total = _total([z.exp() for z in shifted]).log()
+    return shifted, log_total
+
+
+def softmax(logits: Any) -> list[Value]:
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j): positive numbers that add up to 1.
+
+    Computed as exp(x_i - max x) / sum_j exp(x_j - max x), so large logits cannot overflow.
+
+    >>> from autograd import Value
+    >>> [round(p.data, 4) for p in softmax([Value(1.0), Value(2.0), Value(3.0)])]
+    [0.09, 0.2447, 0.6652]
+    >>> [round(p.data, 4) for p in softmax([1000.0, 1000.0])]
+    [0.5, 0.5]
+    """
+    row = _logits_row(logits, "softmax")
+    m = max(x.data for x in row)
+    exps = [(x - m).exp() for x in row]
+    total = _total(exps)
+    return [e / total for e in exps]
+
+
+def log_softmax(logits: Any) -> list[Value]:
+    """log softmax(x)_i = x_i - log sum_j exp(x_j), computed stably (shifted by max x).
+
+    >>> [round(v.data, 4) for v in log_softmax([1.0, 2.0, 3.0])]
+    [-2.4076, -1.4076, -0.4076]
+    >>> [v.data for v in log_softmax([1000.0, 0.0])]   # no overflow, no log(0)
+    [0.0, -1000.0]
+    """
+    shifted, log_total = _shift(_logits_row(logits, "log_softmax"))
+    return [z - log_total for z in shifted]
+
+
+def _class_index(t: Any, classes: int, i: int) -> int | None:
+    """The target as a class index, or None if it is a row of probabilities."""
+    if isinstance(t, bool) or isinstance(t, Value):
+        raise TypeError(f"cross_entropy: target {i} must be a class index, got {t!r}")
+    if _is_number(t):
+        k = float(t)
+        if not k.is_integer():
+            raise ValueError(
+                f"cross_entropy: target {i} is {_show(k)}; a class index must be a whole number"
+            )
+        if not 0 <= k < classes:
+            raise ValueError(
+                f"cross_entropy: target {i} is class {int(k)}, but there are {classes} classes "
+                f"(indices 0 to {classes - 1})"
+            )
+        return int(k)
+    return None
+
+
+def _probability_row(t: Any, classes: int, i: int) -> list[float]:
+    items = _as_list(t, "cross_entropy", "a target")
+    row = [_target(r, "cross_entropy", i, "target") for r in items]
+    if len(row) != classes:
+        raise ValueError(
+            f"cross_entropy: target {i} has {len(row)} probabilities but there are {classes} "
+            "classes (give a class index or one probability per class)"
+        )
+    if any(r < 0.0 for r in row) or abs(sum(row) - 1.0) > 1e-6:
+        raise ValueError(
+            f"cross_entropy: target {i} = {row} is not a probability distribution "
+            "(entries >= 0 that add up to 1)"
+        )
+    return row
+
+
+def cross_entropy(logits_batch: Any, targets: Any) -> Value:
+    """Softmax cross-entropy: mean over samples of -log softmax(x)_t = log sum_j e^x_j - x_t.
+
+    `logits_batch` is a list of rows of raw scores (one row per sample, one score per class);
+    each target is a class index 0..C-1, or a row of C probabilities r (one-hot or soft), for
+    which the loss is -sum_j r_j log softmax(x)_j. A single row with a single class index is a
+    batch of one. dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy.
+
+    >>> from autograd import Value
+    >>> x = [Value(2.0), Value(1.0), Value(0.1)]
+    >>> loss = cross_entropy([x], [0])
+    >>> round(loss.data, 6)
+    0.41703
+    >>> loss.backward(); [round(v.grad, 4) for v in x]       # softmax(x) - one_hot(0)
+    [-0.341, 0.2424, 0.0986]
+    """
+    loss = "cross_entropy"
+    rows = _as_list(logits_batch, loss, "logits_batch")
+    if rows and (isinstance(rows[0], Value) or _is_number(rows[0])):
+        rows, targets = [rows], [targets]  # one sample: a row of logits and its target
+    ts = _as_list(targets, loss, "the targets")
+    if len(rows) != len(ts):
+        raise ValueError(
+            f"{loss}: got {len(rows)} rows of logits but {len(ts)} targets; "
+            "there must be one target per row"
+        )
+    if not rows:
+        raise ValueError(f"{loss}: got no samples (empty list); the mean of nothing is undefined")
+    terms = []
+    classes = None
+    for i, (row, t) in enumerate(zip(rows, ts, strict=True), start=1):
+        xs = _logits_row(row, loss, f"logits in row {i}")
+        if classes is None:
+            classes = len(xs)
+        elif len(xs) != classes:
+            raise ValueError(
+                f"{loss}: row {i} has {len(xs)} logits but row 1 has {classes}; "
+                "every row needs one logit per class"
+            )
+        shifted, log_total = _shift(xs)
+        k = _class_index(t, classes, i)
+        if k is not None:
+            terms.append(log_total - shifted[k])
+        else:
+            r = _probability_row(t, classes, i)
+            parts = [rj * (log_total - zj) for rj, zj in zip(r, shifted, strict=True) if rj != 0.0]
+            terms.append(_total(parts))
+    return _mean(terms, loss)
+
+
+# ----- distributions -----------------------------------------------------------------------
+
+
+def _distribution(p: Any, name: str, what: str) -> list[Value | float]:
+    items = _as_list(p, name, what)
+    if not items:
+        raise ValueError(f"{name}: {what} is empty; a distribution needs at least one outcome")
+    out: list[Value | float] = []
+    for i, x in enumerate(items, start=1):
+        if isinstance(x, Value):
+            v = x.data
+        elif _is_number(x):
+            v = x = float(x)
+        else:
+            raise TypeError(f"{name}: {what}[{i}] must be a number, got {type(x).__name__} {x!r}")
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"{name}: {what}[{i}] is {_show(v)}; probabilities lie in [0, 1]")
+        out.append(x)
+    total = sum(x.data if isinstance(x, Value) else x for x in out)
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(
+            f"{name}: the probabilities in {what} add up to {_show(total)}, not 1 "
+            "(divide by their sum to normalise them)"
+        )
+    return out
+
+
+def _pair(name: str, p: Any, q: Any) -> list[tuple[Value | float, Value | float]]:
+    ps, qs = _distribution(p, name, "p"), _distribution(q, name, "q")
+    if len(ps) != len(qs):
+        raise ValueError(
+            f"{name}: p has {len(ps)} outcomes but q has {len(qs)}; they must match"
+        )
+    return list(zip(ps, qs, strict=True))
+
+
+def _data(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _log(x: Value | float) -> Value | float:
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _in_base(terms: list[Value | float], base: float, label: str, name: str) -> Value:
+    if isinstance(base, bool) or not _is_number(base) or not 0.0 < base < math.inf or base == 1:
+        raise ValueError(f"{name}: base must be a positive number other than 1, got {base!r}")
+    out = _total(terms) if terms else Value(0.0)
+    if base != math.e:
+        out = out / math.log(base)
+    out.label = label
+    return out
+
+
+def entropy(p: Any, base: float = math.e) -> Value:
+    """Entropy H(p) = -sum_i p_i log p_i (0 log 0 counts as 0); base 2 gives bits.
+
+    >>> round(entropy([0.5, 0.5], base=2).data, 12)   # a fair coin: one bit
+    1.0
+    >>> round(entropy([0.9, 0.1], base=2).data, 4)
+    0.469
+    """
+    ps = _distribution(p, "entropy", "p")
+    terms = [-(pi * _log(pi)) for pi in ps if _data(pi) > 0.0]
+    return _in_base(terms, base, "H(p)", "entropy")
+
+
+def distribution_cross_entropy(p: Any, q: Any, base: float = math.e) -> Value:
+    """Cross-entropy H(p, q) = -sum_i p_i log q_i: the cost of coding p with a code made for q.
+
+    (For logits and class labels use `cross_entropy`.)
+
+    >>> round(distribution_cross_entropy([0.9, 0.1], [0.6, 0.4], base=2).data, 4)
+    0.7955
+    """
+    name = "distribution_cross_entropy"
+    terms = []
+    for i, (pi, qi) in enumerate(_pair(name, p, q), start=1):
+        if _data(pi) == 0.0:
+            continue
+        if _data(qi) == 0.0:
+            raise ValueError(
+                f"{name}: q[{i}] is 0 where p[{i}] = {_show(_data(pi))} > 0, "
+                "so H(p, q) is infinite"
+            )
+        terms.append(-(pi * _log(qi)))
+    return _in_base(terms, base, "H(p,q)", name)
+
+
+def kl_divergence(p: Any, q: Any, base: float = math.e) -> Value:
+    """KL(p || q) = sum_i p_i log(p_i / q_i) = H(p, q) - H(p): never negative, 0 when p = q.
+
+    Note the order: p is the true distribution, q the model. (torch.nn.functional.kl_div takes
+    log q first and p second.)
+
+    >>> round(kl_divergence([0.9, 0.1], [0.6, 0.4], base=2).data, 4)
+    0.3265
+    """
+    name = "kl_divergence"
+    terms = []
+    for i, (pi, qi) in enumerate(_pair(name, p, q), start=1):
+        if _data(pi) == 0.0:
+            continue
+        if _data(qi) == 0.0:
+            raise ValueError(
+                f"{name}: q[{i}] is 0 where p[{i}] = {_show(_data(pi))} > 0, "
+                "so KL(p || q) is infinite"
+            )
+        terms.append(pi * (_log(pi) - _log(qi)))
+    return _in_base(terms, base, "KL(p||q)", name)
