@@ -310,8 +310,8 @@ class Value:
         k, x = as_float(alpha, "elu(alpha)"), self.data
         if x > 0.0:
             return Value(x, "", (self,), (1.0,), "elu")
-        e = math.exp(x)
-        return Value(k * (e - 1.0), "", (self,), (k * e,), "elu")
+        # expm1(x) = e**x - 1 without the cancellation that loses small x (elu(-1e-10))
+        return Value(k * math.expm1(x), "", (self,), (k * math.exp(x),), "elu")
 
     def __abs__(self) -> Value:
         """|x|; local gradient +1, -1, or 0 at the kink x = 0 (as PyTorch)."""
