@@ -260,3 +260,10 @@ def test_micrograd_readme_example():
     assert f"{g.data:.4f}" == "24.7041"
     assert f"{a.grad:.4f}" == "138.8338"
     assert f"{b.grad:.4f}" == "645.5773"
+
+
+def test_elu_is_accurate_just_below_zero():
+    """elu(x) = alpha * (e**x - 1): for tiny negative x, e**x - 1 must not cancel to 0."""
+    for x in (-1e-10, -1e-300):
+        assert Value(x).elu().data == pytest.approx(math.expm1(x), rel=1e-15)
+        assert Value(x).elu(2.0).data == pytest.approx(2 * math.expm1(x), rel=1e-15)
