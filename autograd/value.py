@@ -23,14 +23,22 @@ def _show(x: float) -> str:
 
 
 def as_float(x: object, operation: str) -> float:
-    """Turn a plain number into a float, or raise a TypeError that names the operation."""
-    if type(x) is float:
-        return x
-    if isinstance(x, Real):
-        return float(x)
-    kind = type(x).__name__
-    hint = " (use .data to get the number out of a Value)" if isinstance(x, Value) else ""
-    raise TypeError(f"{operation}: expected a real number, got {kind} {x!r}{hint}")
+    """Turn a plain, finite number into a float, or raise an error that names the operation."""
+    if type(x) is not float:
+        if not isinstance(x, Real):
+            kind = type(x).__name__
+            hint = " (use .data to get the number out of a Value)" if isinstance(x, Value) else ""
+            raise TypeError(f"{operation}: expected a real number, got {kind} {x!r}{hint}")
+        try:
+            x = float(x)
+        except OverflowError:
+            raise OverflowError(
+                f"{operation}: an integer with {len(str(abs(int(x))))} digits is too large "
+                f"for a float"
+            ) from None
+    if x - x != 0.0:  # true only for nan and +-inf
+        raise ValueError(f"{operation}: got {x}, but only finite numbers are allowed")
+    return x
 
 
 class Value:
@@ -68,6 +76,9 @@ class Value:
         self.label = label
         self._op = _op
         if grad_mode.enabled:
+            for g in _local:
+                if g - g != 0.0:  # a local gradient too large for a float: never pass inf on
+                    raise _infinite_gradient(data, _op, _parents)
             self._parents = _parents
             self._local = _local
         else:  # inside no_grad(): a plain number, remembered by nobody
@@ -192,7 +203,7 @@ class Value:
             a, b = self.data, other.data
             if b == 0.0:
                 raise ZeroDivisionError(f"division by zero in a / b: a = {_show(a)}, b = 0")
-            return Value(a / b, "", (self, other), (1.0 / b, -a / (b * b)), "/")
+            return Value(a / b, "", (self, other), (1.0 / b, -(a / b) / b), "/")
         c = as_float(other, "/")
         if c == 0.0:
             raise ZeroDivisionError(f"division by zero in a / {_show(c)}: a = {_show(self.data)}")
@@ -202,7 +213,7 @@ class Value:
         c, b = as_float(other, "/"), self.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero in {_show(c)} / b: b = 0")
-        return Value(c / b, "", (self,), (-c / (b * b),), f"{_show(c)} /")
+        return Value(c / b, "", (self,), (-(c / b) / b,), f"{_show(c)} /")
 
     def __neg__(self) -> Value:
         return Value(-self.data, "", (self,), (-1.0,), "-")
@@ -225,9 +236,10 @@ class Value:
             raise ValueError(f"{where}: the value is 0 but its gradient is infinite at 0")
         try:
             out = a**n
+            local = n * a ** (n - 1.0)
         except OverflowError:
-            raise OverflowError(f"{where} is too large for a float") from None
-        return Value(out, "", (self,), (n * a ** (n - 1.0),), f"** {_show(n)}")
+            raise OverflowError(f"{where} (or its gradient) is too large for a float") from None
+        return Value(out, "", (self,), (local,), f"** {_show(n)}")
 
     def _pow_value(self, exponent: Value) -> Value:
         """a ** b with b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a), so a must be > 0."""
@@ -239,9 +251,12 @@ class Value:
             )
         try:
             out = a**b
+            local = b * a ** (b - 1.0)
         except OverflowError:
-            raise OverflowError(f"{_show(a)} ** {_show(b)} is too large for a float") from None
-        return Value(out, "", (self, exponent), (b * a ** (b - 1.0), out * math.log(a)), "**")
+            raise OverflowError(
+                f"{_show(a)} ** {_show(b)} (or its gradient) is too large for a float"
+            ) from None
+        return Value(out, "", (self, exponent), (local, out * math.log(a)), "**")
 
     def __rpow__(self, other: Operand) -> Value:
         c, b = as_float(other, "**"), self.data
@@ -346,6 +361,14 @@ class Value:
         else:
             local = (0.0, 1.0)
         return Value(a if local[0] else b, "", (self, other), local, name)
+
+
+def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> OverflowError:
+    """The error for an operation whose local gradient is too large for a float."""
+    inputs = ", ".join(_show(p.data) for p in parents)
+    return OverflowError(
+        f"'{op}' on {inputs} gave {_show(data)}, but its gradient there is too large for a float"
+    )
 
 
 def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> ArithmeticError:
