@@ -13,6 +13,7 @@ from autograd.grad_mode import no_grad
 from autograd.gradcheck import GradCheck, assert_gradcheck, gradcheck
 from autograd.stepping import BackwardPass, BackwardStep, print_backward
 from autograd.value import Value
+from autograd.walkthrough import walkthrough
 
 __all__ = [
     "BackwardPass",
@@ -25,4 +26,5 @@ __all__ = [
     "gradcheck",
     "no_grad",
     "print_backward",
+    "walkthrough",
 ]

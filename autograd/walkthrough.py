@@ -1,0 +1,141 @@
+"""A self-contained web page that plays the backward pass of a graph, one edge per step.
+
+`walkthrough(root, "pass.html")` writes one HTML file: the graph drawn by Graphviz (SVG,
+inline), the steps of a `BackwardPass` (as JSON, inline) and a little JavaScript to step
+through them. The page needs no network and no server: open it from the file system.
+
+The numbers on the page are the ones the REPL prints: every step is a `BackwardStep` of the
+same iterator, formatted with the same `short()`; the page only displays them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+from autograd.backward import topological_order
+from autograd.draw import _build, edge_ids, node_ids
+from autograd.stepping import BackwardPass, short
+from autograd.value import Number, Value, as_float
+from autograd.walkthrough_page import PAGE
+
+__all__ = ["walkthrough", "walkthrough_html", "walkthrough_data"]
+
+
+def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
+    """Everything the page shows, as plain data: the nodes and the steps of the backward pass.
+
+    Runs a `BackwardPass` over `root` to collect its steps, then puts every gradient back the
+    way it was: the graph is left exactly as this function found it.
+
+    >>> from autograd import Value
+    >>> a = Value(2.0, label="a"); b = a * 3; b.label = "b"
+    >>> data = walkthrough_data(b)
+    >>> data["steps"][0]["line"]
+    'b = a * 3: upstream 1 x local 3 -> a.grad += 3 (now 3)'
+    >>> a.grad_computed                       # left as it was: no backward pass happened
+    False
+    """
+    seed = as_float(grad, "walkthrough(grad)")
+    order = topological_order(root)
+    saved = [node._grad for node in order]
+    try:
+        p = BackwardPass(root, seed)
+        names, ids = p.names, node_ids(p.order)
+        start = {node: node._grad for node in p.order}  # after prepare(): root seeded
+        steps = p.run()
+    finally:
+        for node, g in zip(order, saved, strict=True):
+            node._grad = g
+
+    edges = edge_ids(p.order)
+    nodes = [
+        {"id": ids[node], "name": names[node], "data": short(node.data),
+         "op": f"op{ids[node][1:]}" if node._parents else None,
+         "start": short(start[node])}
+        for node in p.order
+    ]
+    step_rows = []
+    for step, (node, parent, eid) in zip(steps, edges, strict=True):
+        assert step.node is node and step.input is parent  # same order as backward_edges
+        step_rows.append({
+            "edge": eid, "node": ids[node], "input": ids[parent],
+            "node_name": step.node_name, "input_name": step.input_name,
+            "formula": f"{step.node_name} = {step.formula}",
+            "upstream": short(step.upstream), "local": short(step.local),
+            "contribution": short(step.contribution), "grad": short(step.input_grad),
+            "line": repr(step),
+        })
+    return {"root": ids[root], "root_name": names[root], "seed": short(seed),
+            "nodes": nodes, "steps": step_rows}
+
+
+def _script_json(data: object) -> str:
+    """JSON that is safe inside <script>: no '<', '>', '&' or line separators left raw."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = None,
+                     rankdir: str = "LR") -> str:
+    """The walkthrough page of `root` as one HTML string (see `walkthrough`)."""
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"walkthrough: expected the Value whose backward pass to show, got "
+            f"{type(root).__name__} {root!r}"
+        )
+    data = walkthrough_data(root, grad)
+    # Draw with the widest gradient each box will ever show, so every number fits its box.
+    widest: dict[str, str] = {n["id"]: "?" for n in data["nodes"]}
+    for n in data["nodes"]:
+        if n["id"] == data["root"]:
+            widest[n["id"]] = max(widest[n["id"]], n["start"], key=len)
+    for s in data["steps"]:
+        widest[s["input"]] = max(widest[s["input"]], s["grad"], key=len)
+    order = topological_order(root)
+    ids = node_ids(order)
+    graph = _build(root, None, None, rankdir=rankdir, grad_text=lambda v: widest[ids[v]])
+    svg = graph.pipe("svg", encoding="utf-8")
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    if title is None:
+        title = f"Backward pass of {data['root_name']}"
+    return (PAGE.replace("%%TITLE%%", html.escape(title))
+                .replace("%%DATA%%", _script_json(data))
+                .replace("%%SVG%%", svg))
+
+
+def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *,
+                title: str | None = None, rankdir: str = "LR") -> Path:
+    """Write a web page that plays the backward pass of `root`, one edge per step.
+
+    The page is a single HTML file that works offline: the graph (drawn by Graphviz), buttons
+    for the first, previous, next and last step, play/pause at a chosen speed, and the arrow
+    keys (Home/End jump to the ends). At every step it highlights the edge being applied and
+    its two values, shows `upstream x local = contribution` with the numbers, and shows every
+    gradient as it stands after that step; values not reached yet are greyed out. Step 0 is
+    the forward pass alone: values, no gradients.
+
+    The steps are those of `BackwardPass(root, grad)`, which this function runs and then
+    undoes: afterwards every `.grad` in the graph is what it was before, so calling it does
+    not count as a backward pass. The page shows the pass `root.backward(grad)` would run now,
+    so if the inputs already hold gradients from an earlier backward() the page adds to them,
+    as backward() would (call `zero_grad()` on them first for a fresh pass).
+
+    Needs Graphviz (the `graphviz` package and its `dot` program). Returns the path written.
+
+    >>> from autograd import Value, walkthrough
+    >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
+    >>> walkthrough(y, "pass.html")  # doctest: +SKIP
+    PosixPath('pass.html')
+    """
+    text = walkthrough_html(root, grad, title=title, rankdir=rankdir)
+    out = Path(path)
+    out.write_text(text, encoding="utf-8")
+    return out
