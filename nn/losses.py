@@ -237,7 +237,8 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     """BCE on raw scores x (p = sigmoid(x)): mean(max(x, 0) - x t + log(1 + exp(-|x|))).
 
     The same number as binary_cross_entropy(sigmoid(x), t), but never takes the log of 0 or
-    the exp of a large number, so it stays finite and exact for any x (even |x| = 1000).
+    the exp of a large number, so it stays finite and accurate (to about 1e-16) for any x,
+    even |x| = 1000, where sigmoid(x) rounds to exactly 0 or 1.
     dL/dx = (sigmoid(x) - t) / n. Same as torch.nn.functional.binary_cross_entropy_with_logits.
 
     >>> from autograd import Value

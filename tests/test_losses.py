@@ -6,8 +6,10 @@ import math
 import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autograd import Value
+from autograd import Value, assert_gradcheck
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -30,21 +32,6 @@ def grads(fn, xs):
     out = fn(vs)
     out.backward()
     return out.data, [v.grad for v in vs]
-
-
-def finite_differences(fn, xs, h=1e-6):
-    """Central differences (f(x + h) - f(x - h)) / 2h, one input at a time."""
-    out = []
-    for i in range(len(xs)):
-        up, down = list(xs), list(xs)
-        up[i] += h
-        down[i] -= h
-        out.append((fn([Value(x) for x in up]).data - fn([Value(x) for x in down]).data) / (2 * h))
-    return out
-
-
-def close(a, b, tol):
-    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
 def sigmoid(x):
@@ -108,9 +95,7 @@ def _dot(values, weights):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_gradients_match_finite_differences(name):
     fn, xs = CASES[name]
-    _, g = grads(fn, xs)
-    for analytic, numeric in zip(g, finite_differences(fn, xs), strict=True):
-        assert close(analytic, numeric, 1e-6), (name, g)
+    assert_gradcheck(lambda *v: fn(list(v)), *xs)  # raises with a report if any input is off
 
 
 # ----- values and gradients against the formulas, written out by hand ----------------------
@@ -246,6 +231,49 @@ def test_losses_accept_floats_and_return_values():
 def test_loss_node_carries_its_name():
     assert mse([Value(1.0)], [0.0]).label == "mse"
     assert cross_entropy([[1.0, 2.0]], [1]).label == "cross_entropy"
+
+
+# ----- properties over random inputs -------------------------------------------------------
+
+logit = st.floats(-30, 30, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(logit, min_size=3, max_size=3), min_size=1, max_size=4), st.data())
+def test_cross_entropy_gradient_is_softmax_minus_one_hot(rows, data):
+    targets = [data.draw(st.integers(0, 2)) for _ in rows]
+    flat = [x for row in rows for x in row]
+    n = len(rows)
+    _, g = grads(lambda v: cross_entropy([v[3 * i: 3 * i + 3] for i in range(n)], targets), flat)
+    for i, (row, k) in enumerate(zip(rows, targets, strict=True)):
+        want = [(p - (j == k)) / n for j, p in enumerate(sm(row))]
+        assert g[3 * i: 3 * i + 3] == pytest.approx(want, abs=1e-14)
+
+
+probability_pair = st.lists(st.floats(0.01, 1.0), min_size=2, max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(probability_pair, st.data())
+def test_kl_is_cross_entropy_minus_entropy_and_never_negative(raw_p, data):
+    raw_q = data.draw(st.lists(st.floats(0.01, 1.0), min_size=len(raw_p), max_size=len(raw_p)))
+    p = [x / sum(raw_p) for x in raw_p]
+    q = [x / sum(raw_q) for x in raw_q]
+    kl = kl_divergence(p, q).data
+    assert kl >= -1e-15
+    assert kl == pytest.approx(
+        distribution_cross_entropy(p, q).data - entropy(p).data, abs=1e-12
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-50, 50), st.sampled_from([0.0, 1.0, 0.2]))
+def test_bce_with_logits_keeps_its_digits(x, t):
+    # bce(sigmoid(x)) loses digits to 1 - sigmoid(x) for large x; the logits form does not
+    value, g = grads(lambda v: binary_cross_entropy_with_logits(v, [t]), [x])
+    exact = max(x, 0) - x * t + math.log1p(math.exp(-abs(x)))
+    assert value == pytest.approx(exact, rel=1e-14, abs=2e-16)  # log(1 + e), not log1p(e)
+    assert g[0] == pytest.approx(sigmoid(x) - t, rel=1e-12, abs=1e-15)
 
 
 # ----- bad input ---------------------------------------------------------------------------
