@@ -28,8 +28,9 @@ __all__ = ["walkthrough", "walkthrough_html", "walkthrough_data"]
 def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
     """Everything the page shows, as plain data: the nodes and the steps of the backward pass.
 
-    Runs a `BackwardPass` over `root` to collect its steps, then puts every gradient back the
-    way it was: the graph is left exactly as this function found it.
+    Runs a fresh `BackwardPass` over `root` (every gradient starting empty, as after
+    zero_grad()) to collect its steps, then puts every gradient back the way it was: the graph
+    is left exactly as this function found it.
 
     >>> from autograd import Value
     >>> a = Value(2.0, label="a"); b = a * 3; b.label = "b"
@@ -43,6 +44,8 @@ def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
     order = topological_order(root)
     saved = [node._grad for node in order]
     try:
+        for node in order:  # a pass from scratch: leaves do not add to an earlier backward()
+            node._grad = None
         p = BackwardPass(root, seed)
         names, ids = p.names, node_ids(p.order)
         start = {node: node._grad for node in p.order}  # after prepare(): root seeded
@@ -122,11 +125,11 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
     gradient as it stands after that step; values not reached yet are greyed out. Step 0 is
     the forward pass alone: values, no gradients.
 
-    The steps are those of `BackwardPass(root, grad)`, which this function runs and then
-    undoes: afterwards every `.grad` in the graph is what it was before, so calling it does
-    not count as a backward pass. The page shows the pass `root.backward(grad)` would run now,
-    so if the inputs already hold gradients from an earlier backward() the page adds to them,
-    as backward() would (call `zero_grad()` on them first for a fresh pass).
+    The steps are those of `BackwardPass(root, grad)` run from scratch: this function clears
+    every gradient, runs the pass, then puts every `.grad` back as it was. So the page shows the
+    gradients `root.backward(grad)` computes on a graph with no gradients yet, even if you
+    already called backward() (which would otherwise add to the inputs' gradients), and your
+    graph is left exactly as it was: calling walkthrough() is not a backward pass.
 
     Needs Graphviz (the `graphviz` package and its `dot` program). Returns the path written.
 

@@ -262,15 +262,15 @@ def test_walkthrough_leaves_the_graph_as_it_found_it(tmp_path):
     assert not any(v.grad_computed for v in topological_order(fresh))  # as if never run
 
 
-def test_walkthrough_of_accumulated_leaves_shows_what_backward_would_add():
+def test_walkthrough_after_backward_shows_the_pass_from_scratch():
     x = Value(3.0, label="x")
     y = x * x; y.label = "y"  # noqa: E702
     y.backward()
     data = walkthrough_data(y)
-    assert x.grad == 6.0  # untouched
-    assert [s["grad"] for s in data["steps"]] == ["9", "12"]  # 6 + 3, then + 3
-    y.backward()
-    assert short(x.grad) == data["steps"][-1]["grad"]
+    assert x.grad == 6.0 and y.grad == 1.0  # untouched
+    assert [s["grad"] for s in data["steps"]] == ["3", "6"]  # not 6 + 3 + 3: from scratch
+    assert data["steps"][-1]["grad"] == short(x.grad)  # what backward() gave
+    assert [n["start"] for n in data["nodes"]] == ["0", "1"]  # x empty, y seeded
 
 
 @needs_dot
