@@ -1,0 +1,215 @@
+"""Benchmark stepgrad against micrograd, side by side in one run, and print the ratios.
+
+    python bench/run.py                 # everything (about two minutes on 2 cores)
+    python bench/run.py --quick         # smaller graphs, fewer repeats (a smoke test)
+    python bench/run.py --only moons,memory --repeat 9
+
+micrograd 0.1.0 is installed from the package index into its own virtual environment
+(bench/.venv-micrograd, created on the first run). Every workload runs in a fresh process per
+engine; the code is the same file (bench/workloads.py), only the `Value` class differs.
+Python's garbage collector stays on, as users run it. Times are CPU seconds of the process
+(time.process_time), medians over the timed repeats after one warm-up; wall-clock times are in
+the --json output too.
+
+Targets (from the project's issue): a training step at least 5x faster than micrograd's, and at
+most 0.4x micrograd's memory per graph node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOADS = os.path.join(HERE, "workloads.py")
+DEFAULT_VENV = os.path.join(HERE, ".venv-micrograd")
+MICROGRAD = "micrograd==0.1.0"
+SPEEDUP_TARGET = 5.0
+MEMORY_TARGET = 0.4
+ORDER = ["moons", "nn", "chain", "sum", "memory"]
+
+
+def venv_python(venv: str) -> str:
+    """The interpreter inside a virtual environment (POSIX or Windows layout)."""
+    for sub in ("bin/python", "Scripts/python.exe"):
+        path = os.path.join(venv, sub)
+        if os.path.exists(path):
+            return path
+    return os.path.join(venv, "bin", "python")
+
+
+def has_micrograd(python: str) -> bool:
+    """True when `python` can import micrograd."""
+    probe = [python, "-c", "import micrograd.engine, micrograd.nn"]
+    return subprocess.run(probe, capture_output=True).returncode == 0
+
+
+def micrograd_python(venv: str) -> str:
+    """Create the micrograd virtual environment if needed and return its interpreter."""
+    python = venv_python(venv)
+    if os.path.exists(python) and has_micrograd(python):
+        return python
+    if not os.path.exists(python):
+        print(f"creating {venv} for {MICROGRAD} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        python = venv_python(venv)
+    print(f"installing {MICROGRAD} into {venv} ...", flush=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", MICROGRAD], check=True)
+    if not has_micrograd(python):
+        raise SystemExit(f"{MICROGRAD} was installed into {venv} but cannot be imported")
+    return python
+
+
+def run_one(python: str, engine: str, workload: str, repeat: int, size: int) -> dict:
+    """Run one workload on one engine in a fresh process; return its JSON result."""
+    cmd = [python, WORKLOADS, engine, workload, "--repeat", str(repeat), "--size", str(size)]
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)  # each engine sees only its own code
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.2f} ms"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def training_row(label: str, sg: dict, mg: dict, notes: list[str]) -> list[str]:
+    """Table row for a training step, plus notes on agreement between the engines."""
+    speedup = mg["median"] / sg["median"]
+    diffs = [abs(a - b) for a, b in zip(sg["losses"], mg["losses"], strict=True)]
+    gdiff = max(abs(a - b) for a, b in zip(sg["first_grads"], mg["first_grads"], strict=True))
+    notes.append(
+        f"{label}: loss {sg['losses'][0]:.15f} (stepgrad) vs {mg['losses'][0]:.15f} "
+        f"(micrograd) at step 1; largest loss difference over {len(diffs)} steps "
+        f"{max(diffs):.1e}, largest gradient difference at step 1 {gdiff:.1e}; "
+        f"{sg['parameters']} parameters; mean step {ms(sg['mean'])} vs {ms(mg['mean'])}"
+    )
+    target = f">= {SPEEDUP_TARGET:g}x {verdict(speedup >= SPEEDUP_TARGET)}"
+    return [label, ms(sg["median"]), ms(mg["median"]), f"{speedup:.1f}x faster", target]
+
+
+def graph_row(label: str, sg: dict, mg: dict, notes: list[str]) -> list[str]:
+    """Table row for the chain and the sum (no target: shown for information)."""
+    speedup = mg["median"] / sg["median"]
+    notes.append(
+        f"{label}: build {ms(min(sg['build']))} / backward {ms(min(sg['backward']))} (stepgrad) "
+        f"vs {ms(min(mg['build']))} / {ms(min(mg['backward']))} (micrograd), best of each; "
+        f"results {sg['result']:.6g} and {mg['result']:.6g}; micrograd's backward() with "
+        f"Python's default recursion limit: {mg['default_limit']}, so it ran {mg['how']}; "
+        f"stepgrad with the default limit: {sg['default_limit']}"
+    )
+    return [label, ms(sg["median"]), ms(mg["median"]), f"{speedup:.1f}x faster", "(no target)"]
+
+
+def memory_rows(sg: dict, mg: dict, notes: list[str]) -> list[list[str]]:
+    """Rows for bytes per node: build only (the target) and build + backward."""
+    rows = []
+    for key, label, target in [
+        ("build_per_node", "memory per node, build", True),
+        ("backward_per_node", "memory per node, build + backward", False),
+    ]:
+        ratio = sg[key] / mg[key]
+        mark = f"<= {MEMORY_TARGET:g}x {verdict(ratio <= MEMORY_TARGET)}" if target else ""
+        rows.append([label, f"{sg[key]:.0f} B", f"{mg[key]:.0f} B", f"{ratio:.2f}x", mark])
+    notes.append(
+        f"memory: tracemalloc peak / nodes, {sg['nodes']:,} nodes on both engines "
+        f"(leaves, x*y, relu, a + b; Value-with-Value operations only); kept after the "
+        f"build: {sg['retained_per_node']:.0f} B vs {mg['retained_per_node']:.0f} B per node"
+    )
+    return rows
+
+
+def print_table(rows: list[list[str]]) -> None:
+    header = ["workload", "stepgrad", "micrograd", "ratio", "target"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                        enumerate(zip(r, widths, strict=True))).rstrip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Compare stepgrad with micrograd on the same workloads and print ratios.",
+        epilog="Workloads: moons (micrograd's demo training step built from Values), nn "
+        "(the same step with each library's MLP class), chain (a deep chain), sum (sum of N "
+        "Values), memory (bytes per graph node).",
+    )
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed repeats after one warm-up (default 7, --quick 2)")
+    parser.add_argument("--size", type=int, default=None,
+                        help="nodes in chain/sum/memory (default 100000, --quick 20000)")
+    parser.add_argument("--quick", action="store_true", help="smaller and fewer: a smoke test")
+    parser.add_argument("--only", default=",".join(ORDER),
+                        help=f"comma-separated workloads (default: {','.join(ORDER)})")
+    parser.add_argument("--venv", default=DEFAULT_VENV,
+                        help="where to create micrograd's virtual environment")
+    parser.add_argument("--micrograd-python", default=None,
+                        help="use this interpreter (with micrograd installed) instead of --venv")
+    parser.add_argument("--json", default=None, help="also write the raw results to this file")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (2 if args.quick else 7)
+    size = args.size or (20_000 if args.quick else 100_000)
+    chosen = [w.strip() for w in args.only.split(",") if w.strip()]
+    unknown = sorted(set(chosen) - set(ORDER))
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(ORDER)}")
+
+    mg_python = args.micrograd_python or micrograd_python(args.venv)
+    if not has_micrograd(mg_python):
+        raise SystemExit(f"{mg_python} cannot import micrograd")
+    print(f"stepgrad: this checkout, {sys.executable}")
+    print(f"micrograd: {mg_python}")
+    print(f"Python {platform.python_version()}, {os.cpu_count()} CPU(s), garbage collector ON "
+          f"in every workload; {repeat} timed repeats after a warm-up, graphs of {size:,} nodes")
+    print()
+
+    start = time.perf_counter()
+    results: dict[str, dict[str, dict]] = {}
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for workload in [w for w in ORDER if w in chosen]:
+        sg = run_one(sys.executable, "stepgrad", workload, repeat, size)
+        mg = run_one(mg_python, "micrograd", workload, repeat, size)
+        results[workload] = {"stepgrad": sg, "micrograd": mg}
+        problem = sg.get("error") or mg.get("error") or sg.get("skipped")
+        if problem:
+            rows.append([workload, "-", "-", "-", "skipped"])
+            notes.append(f"{workload}: {problem}")
+        elif workload == "moons":
+            rows.append(training_row("moons step (MLP from Values)", sg, mg, notes))
+        elif workload == "nn":
+            rows.append(training_row("moons step (nn.MLP vs micrograd.nn)", sg, mg, notes))
+        elif workload == "chain":
+            rows.append(graph_row(f"deep chain, depth {size:,}", sg, mg, notes))
+        elif workload == "sum":
+            rows.append(graph_row(f"sum() of {size:,} Values", sg, mg, notes))
+        else:
+            rows.extend(memory_rows(sg, mg, notes))
+        print(f"  {workload} done ({time.perf_counter() - start:.0f} s)", flush=True)
+
+    print()
+    print_table(rows)
+    print()
+    for note in notes:
+        print(f"- {note}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    failed = any(r[-1].endswith("FAIL") for r in rows)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
