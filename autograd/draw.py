@@ -224,7 +224,7 @@ def _build(
     g.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white",
            pad="0.2", id="graph")
     if title:
-        g.attr(label=title, labelloc="b", fontsize="15", fontcolor=HIGHLIGHT)
+        g.attr(label=f"<{html.escape(title)}>", labelloc="b", fontsize="15", fontcolor=HIGHLIGHT)
     g.attr("node", fontname=FONT, fontsize="13", color="#7b8794", fontcolor=INK)
     g.attr("edge", fontname=FONT, fontsize="11", color="#7b8794", fontcolor=SOFT,
            arrowsize="0.7")

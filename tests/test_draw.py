@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib
 import re
 import shutil
@@ -111,7 +112,8 @@ def test_each_step_highlights_its_own_edge_and_two_values_and_dims_the_unreached
         assert dimmed == {ids[node] for node in p.order if node not in p.reached}
         for node in p.reached:
             assert grad_text(s[ids[node]]) == short(node._grad)
-        assert f"step {step.index}/{p.total}: {step!r}" in draw(z, step, p).source
+        caption = html.escape(f"step {step.index}/{p.total}: {step!r}")
+        assert f"label=<{caption}>" in draw(z, step, p).source
         seen_edges.append(eid)
     assert len(set(seen_edges)) == p.total == 5  # x*x gave two different edges
 
@@ -169,12 +171,16 @@ def test_svg_is_valid_xml_with_the_labels_and_the_ids():
 
 @needs_dot
 def test_labels_with_markup_characters_come_out_as_typed():
-    tricky = 'a<b> & "c" \\n </script>'
+    tricky = 'a<b> & "c" \\n </script> \\'
     x = Value(1.0, label=tricky)
     y = x.exp(); y.label = "y"  # noqa: E702
-    svg = draw(y).pipe("svg", encoding="utf-8")
-    texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
-    assert tricky in texts
+    p = y.backward_steps()
+    step = next(p)
+    for graph in (draw(y), draw(y, p)):  # the second has the step's line as its caption
+        svg = graph.pipe("svg", encoding="utf-8")
+        texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
+        assert tricky in texts
+    assert f"step 1/1: {step!r}" in texts
 
 
 @needs_dot
