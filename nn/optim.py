@@ -171,11 +171,11 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: Iterable[Value],
-        lr: float = 0.01,
+        lr: float = 0.001,
         momentum: float = 0.0,
+        dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
-        dampening: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
         self.momentum = _at_least("SGD", "momentum", momentum)
@@ -296,7 +296,8 @@ class Adam(Optimizer):
 
     m^ = m / (1 - b1^k) and v^ = v / (1 - b2^k) undo the bias of starting m and v at 0
     (k counts the steps). Momentum (m) plus RMSProp-style per-parameter rates (v).
-    As torch.optim.Adam (weight decay added to g, not decoupled as in AdamW).
+    amsgrad=True uses the largest v so far instead of v. As torch.optim.Adam (weight decay
+    added to g, not decoupled as in AdamW).
 
     >>> from autograd import Value
     >>> w = Value(1.0); (w * w).backward()
@@ -312,8 +313,10 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
     ) -> None:
         super().__init__(params, lr)
+        self.amsgrad = bool(amsgrad)
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (
@@ -331,6 +334,8 @@ class Adam(Optimizer):
         m = b1 * state.get("m", 0.0) + (1.0 - b1) * g
         v = b2 * state.get("v", 0.0) + (1.0 - b2) * g * g
         state["step"], state["m"], state["v"] = k, m, v
+        if self.amsgrad:  # divide by the largest v so far, so steps never grow back
+            v = state["v_max"] = max(state.get("v_max", 0.0), v)
         m_hat_step = self.lr / (1.0 - b1**k)
         denom = math.sqrt(v) / math.sqrt(1.0 - b2**k) + self.eps
         return w - m_hat_step * (m / denom), state

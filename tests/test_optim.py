@@ -116,12 +116,19 @@ def test_aliases():
 
 def test_defaults_follow_torch():
     w = [Value(1.0)]
-    assert SGD(w).lr == 0.01
+    assert SGD(w).lr == 0.001
     assert (Adagrad(w).lr, Adagrad(w).eps) == (0.01, 1e-10)
     r = RMSprop(w)
     assert (r.lr, r.alpha, r.eps, r.momentum) == (0.01, 0.99, 1e-8, 0.0)
     a = Adam(w)
     assert (a.lr, a.betas, a.eps, a.weight_decay) == (0.001, (0.9, 0.999), 1e-8, 0.0)
+
+
+def test_positional_arguments_in_torchs_order():
+    sgd = SGD([Value(1.0)], 0.1, 0.9, 0.1, 0.01, False)  # lr, momentum, dampening, weight_decay
+    assert (sgd.lr, sgd.momentum, sgd.dampening, sgd.weight_decay) == (0.1, 0.9, 0.1, 0.01)
+    rms = RMSprop([Value(1.0)], 0.1, 0.9, 1e-6, 0.01, 0.5)  # lr, alpha, eps, wd, momentum
+    assert (rms.alpha, rms.eps, rms.weight_decay, rms.momentum) == (0.9, 1e-6, 0.01, 0.5)
 
 
 def test_parameters_without_gradient_are_left_alone():
@@ -231,6 +238,7 @@ SETTINGS = [
     ("RMSprop", {"lr": 0.005, "centered": True, "eps": 1e-6}),
     ("Adam", {"lr": 0.05}),
     ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.05, "amsgrad": True}),
 ]
 OURS = {"SGD": SGD, "Adagrad": Adagrad, "RMSprop": RMSprop, "Adam": Adam}
 
