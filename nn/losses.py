@@ -53,6 +53,11 @@ def _show(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _count(n: int, word: str) -> str:
+    """'1 target', '3 targets'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _is_number(x: object) -> bool:
     return isinstance(x, Real)
 
@@ -97,7 +102,7 @@ def _batch(loss: str, preds: Any, targets: Any) -> tuple[list[Value], list[float
     t = _as_list(targets, loss, "the targets")
     if len(p) != len(t):
         raise ValueError(
-            f"{loss}: got {len(p)} predictions but {len(t)} targets; "
+            f"{loss}: got {_count(len(p), 'prediction')} but {_count(len(t), 'target')}; "
             "there must be one target per prediction"
         )
     if not p:
@@ -401,7 +406,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     ts = _as_list(targets, loss, "the targets")
     if len(rows) != len(ts):
         raise ValueError(
-            f"{loss}: got {len(rows)} rows of logits but {len(ts)} targets; "
+            f"{loss}: got {_count(len(rows), 'row')} of logits but {_count(len(ts), 'target')}; "
             "there must be one target per row"
         )
     if not rows:

@@ -290,7 +290,7 @@ def test_length_mismatch_names_loss_and_both_lengths(loss):
 
 
 def test_cross_entropy_bad_input():
-    with pytest.raises(ValueError, match="got 2 rows of logits but 1 targets"):
+    with pytest.raises(ValueError, match="got 2 rows of logits but 1 target;"):
         cross_entropy([[1.0, 2.0], [0.0, 1.0]], [0])
     with pytest.raises(ValueError, match="target 1 is class 2, but there are 2 classes"):
         cross_entropy([[1.0, 2.0]], [2])
