@@ -50,7 +50,7 @@ def backward_edges(order: list[Value]) -> Iterator[tuple[Value, Value, float, fl
     """Apply the chain rule edge by edge, yielding (node, input, upstream, local) after each."""
     for node in reversed(order):
         upstream = node._grad
-        for parent, local in zip(node._parents, node._local):
+        for parent, local in zip(node._parents, node._local, strict=True):
             parent._grad += local * upstream
             yield node, parent, upstream, local
 

@@ -20,8 +20,8 @@ from autograd.value import Number, Value, as_float
 
 
 def short(x: float) -> str:
-    """A number as a learner wants to read it: 4 significant digits."""
-    return f"{x:.4g}"
+    """A number as a learner wants to read it: 4 significant digits, and 0 never as -0."""
+    return f"{x + 0.0:.4g}"  # -0.0 + 0.0 is 0.0
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
@@ -177,14 +177,15 @@ class BackwardPass:
             for s in self.steps
         ]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in [header, *rows]]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         where = self.current if self.current else "not started"
-        return f"<BackwardPass of {self.names[self.root]}: step {len(self.steps)}/{self.total}: {where}>"
+        progress = f"step {len(self.steps)}/{self.total}"
+        return f"<BackwardPass of {self.names[self.root]}: {progress}: {where}>"
 
 
 def print_backward(root: Value, grad: Number = 1.0) -> None:

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Union
 
 from autograd import grad_mode
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
 
 
 def _show(x: float) -> str:
-    """A short, readable form of a number for messages and operation names."""
-    return f"{x:.6g}"
+    """A short, readable form of a number for messages and operation names (never -0)."""
+    return f"{x + 0.0:.6g}"  # -0.0 + 0.0 is 0.0
 
 
 def as_float(x: object, operation: str) -> float:
@@ -168,37 +166,37 @@ class Value:
 
     # ----- arithmetic: each result comes with d result / d input ------------------------------
 
-    def __add__(self, other: Operand) -> Value:
+    def __add__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             return Value(self.data + other.data, "", (self, other), (1.0, 1.0), "+")
         c = as_float(other, "+")
         return Value(self.data + c, "", (self,), (1.0,), f"+ {_show(c)}")
 
-    def __radd__(self, other: Operand) -> Value:
+    def __radd__(self, other: Value | Number) -> Value:
         c = as_float(other, "+")
         return Value(c + self.data, "", (self,), (1.0,), f"{_show(c)} +")
 
-    def __sub__(self, other: Operand) -> Value:
+    def __sub__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             return Value(self.data - other.data, "", (self, other), (1.0, -1.0), "-")
         c = as_float(other, "-")
         return Value(self.data - c, "", (self,), (1.0,), f"- {_show(c)}")
 
-    def __rsub__(self, other: Operand) -> Value:
+    def __rsub__(self, other: Value | Number) -> Value:
         c = as_float(other, "-")
         return Value(c - self.data, "", (self,), (-1.0,), f"{_show(c)} -")
 
-    def __mul__(self, other: Operand) -> Value:
+    def __mul__(self, other: Value | Number) -> Value:
         if type(other) is Value:  # each input gets the *other* input as its local gradient
             return Value(self.data * other.data, "", (self, other), (other.data, self.data), "*")
         c = as_float(other, "*")
         return Value(self.data * c, "", (self,), (c,), f"* {_show(c)}")
 
-    def __rmul__(self, other: Operand) -> Value:
+    def __rmul__(self, other: Value | Number) -> Value:
         c = as_float(other, "*")
         return Value(c * self.data, "", (self,), (c,), f"{_show(c)} *")
 
-    def __truediv__(self, other: Operand) -> Value:
+    def __truediv__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             a, b = self.data, other.data
             if b == 0.0:
@@ -209,7 +207,7 @@ class Value:
             raise ZeroDivisionError(f"division by zero in a / {_show(c)}: a = {_show(self.data)}")
         return Value(self.data / c, "", (self,), (1.0 / c,), f"/ {_show(c)}")
 
-    def __rtruediv__(self, other: Operand) -> Value:
+    def __rtruediv__(self, other: Value | Number) -> Value:
         c, b = as_float(other, "/"), self.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero in {_show(c)} / b: b = 0")
@@ -221,7 +219,7 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
-    def __pow__(self, other: Operand) -> Value:
+    def __pow__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             return self._pow_value(other)
         n, a = as_float(other, "**"), self.data
@@ -258,7 +256,7 @@ class Value:
             ) from None
         return Value(out, "", (self, exponent), (local, out * math.log(a)), "**")
 
-    def __rpow__(self, other: Operand) -> Value:
+    def __rpow__(self, other: Value | Number) -> Value:
         c, b = as_float(other, "**"), self.data
         if c <= 0.0:
             raise ValueError(
@@ -338,7 +336,7 @@ class Value:
         """|x|, the same as abs(x)."""
         return self.__abs__()
 
-    def max(self, other: Operand) -> Value:
+    def max(self, other: Value | Number) -> Value:
         """The larger of two values: the upstream gradient goes only to the input that won.
 
         On a tie (a == b) each input gets half, as PyTorch's torch.maximum does; this is also
@@ -346,11 +344,11 @@ class Value:
         """
         return self._pick(other, "max", larger=True)
 
-    def min(self, other: Operand) -> Value:
+    def min(self, other: Value | Number) -> Value:
         """The smaller of two values; gradient routing as in `max` (half each on a tie)."""
         return self._pick(other, "min", larger=False)
 
-    def _pick(self, other: Operand, name: str, larger: bool) -> Value:
+    def _pick(self, other: Value | Number, name: str, larger: bool) -> Value:
         if type(other) is not Value:
             other = Value(as_float(other, name))
         a, b = self.data, other.data
