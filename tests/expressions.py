@@ -32,22 +32,27 @@ SLOPES = [0.01, 0.2, -0.3]
 ALPHAS = [1.0, 0.5, 2.0]
 
 
-def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
-    return st.one_of(
-        st.tuples(st.sampled_from(UNARY), children),
-        st.tuples(st.sampled_from(WITH_CONSTANT), st.sampled_from(CONSTANTS), children),
-        st.tuples(st.just("pow_c"), st.sampled_from(EXPONENTS), children),
-        st.tuples(st.just("rpow_c"), st.sampled_from(BASES), children),
-        st.tuples(st.just("leaky_relu"), st.sampled_from(SLOPES), children),
-        st.tuples(st.just("elu"), st.sampled_from(ALPHAS), children),
-        st.tuples(st.sampled_from(BINARY), children, children),
-    )
+ALL_OPS = UNARY + WITH_CONSTANT + BINARY + ["pow_c", "rpow_c", "leaky_relu", "elu"]
+PARAMETERS = {"pow_c": EXPONENTS, "rpow_c": BASES, "leaky_relu": SLOPES, "elu": ALPHAS}
 
 
-expressions = st.recursive(
-    st.integers(0, N_INPUTS - 1).map(lambda i: ("x", i)), _extend, max_leaves=6
-)
+@st.composite
+def expression_trees(draw: st.DrawFn, depth: int = 4, top: bool = False) -> tuple:
+    """A random expression tree, at most `depth` operations deep (shrinks towards an input).
 
+    With `top`, the tree is at least one operation (never a bare input)."""
+    if depth == 0 or (not top and draw(st.integers(0, 4)) == 0):
+        return ("x", draw(st.integers(0, N_INPUTS - 1)))
+    op = draw(st.sampled_from(ALL_OPS))
+    if op in BINARY:
+        return (op, draw(expression_trees(depth - 1)), draw(expression_trees(depth - 1)))
+    if op in UNARY:
+        return (op, draw(expression_trees(depth - 1)))
+    constant = draw(st.sampled_from(PARAMETERS.get(op, CONSTANTS)))
+    return (op, constant, draw(expression_trees(depth - 1)))
+
+
+expressions = expression_trees(top=True)
 # Inputs: any number in [-2, 2], or one of a few round numbers that hit kinks and ties exactly.
 points = st.one_of(
     st.floats(-2.0, 2.0, allow_nan=False),
