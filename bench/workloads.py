@@ -276,7 +276,7 @@ def chain(Value, zero_grad, repeat: int, size: int) -> dict:
     out = {"default_limit": default_limit_check(build, size)}
     out.update(in_big_stack(lambda: timed_graphs(build, size, repeat), size))
     out["nodes"] = size + 3
-    out["how"] = "thread with a 512 MiB stack, recursion limit raised above the depth"
+    out["how"] = "in a thread with a 512 MiB stack and the recursion limit raised above the depth"
     return out
 
 
@@ -294,7 +294,7 @@ def wide_sum(Value, zero_grad, repeat: int, size: int) -> dict:
     out = {"default_limit": default_limit_check(build, size)}
     out.update(in_big_stack(lambda: timed_graphs(build, size, repeat), size))
     out["nodes"] = 2 * size  # n leaves + n additions (0 + x1 is one more Value in micrograd)
-    out["how"] = "thread with a 512 MiB stack, recursion limit raised above the depth"
+    out["how"] = "in a thread with a 512 MiB stack and the recursion limit raised above the depth"
     return out
 
 
