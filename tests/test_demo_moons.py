@@ -1,0 +1,51 @@
+"""micrograd's two-moons demo reaches 100% training accuracy."""
+
+import io
+
+from demos import moons
+
+
+def check(result):
+    """Recompute the accuracy from the model itself instead of trusting the demo's number."""
+    right = sum((result.model(x).data > 0) == (t > 0)
+                for x, t in zip(result.points, result.labels, strict=True))
+    assert right == len(result.points)
+
+
+def test_small_moons_reach_100_percent_and_print_a_map():
+    out = io.StringIO()
+    result = moons.run(moons.MoonsOptions(n=40, seed=1), out=out)
+    text = out.getvalue()
+    assert result.solved and result.accuracy == 1.0 and result.epochs < 100
+    check(result)
+    assert result.losses[-1] < result.losses[0]
+    assert "100% of the training points right after" in text
+    grid = [line for line in text.splitlines() if line.rstrip().endswith("|")]
+    assert len(grid) == 20
+    assert sum(line.count("X") + line.count("O") for line in grid) >= 30  # points on the map
+    assert any("#" in line for line in grid) and any("." in line for line in grid)
+
+
+def test_default_settings_reach_100_percent():
+    result = moons.run(moons.MoonsOptions(map=False), out=io.StringIO())
+    assert result.solved and len(result.points) == 100
+    check(result)
+
+
+def test_micrograd_sgd_schedule_also_works():
+    result = moons.run(moons.MoonsOptions(n=30, optimizer="sgd", map=False), out=io.StringIO())
+    assert result.solved
+    check(result)
+
+
+def test_command_line_options():
+    o = moons.parse_args(["--n", "50", "--noise", "0.2", "--epochs", "10", "--seed", "3",
+                          "--optimizer", "sgd", "--lr", "0.5", "--no-map"])
+    assert o == moons.MoonsOptions(n=50, noise=0.2, epochs=10, seed=3, optimizer="sgd",
+                                   lr=0.5, map=False)
+    assert moons.parse_args([]) == moons.MoonsOptions()
+
+
+def test_stops_at_the_epoch_limit():
+    result = moons.run(moons.MoonsOptions(n=40, epochs=2, map=False), out=io.StringIO())
+    assert result.epochs == 2 and not result.solved and len(result.losses) == 2
