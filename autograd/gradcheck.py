@@ -122,6 +122,19 @@ def _call(f: Callable[..., Value], xs: list[float], names: list[str]) -> Value:
     return _check_output(f(*(Value(x, label=name) for x, name in zip(xs, names, strict=True))))
 
 
+def _nudged(f: Callable[..., Value], xs: list[float], names: list[str], i: int, h: float) -> float:
+    """f with input i moved by h (no graph needed); says which step failed if f raises."""
+    moved = xs[i] + h
+    try:
+        with no_grad():
+            return _call(f, [*xs[:i], moved, *xs[i + 1:]], names).data
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(
+            f"gradcheck: f failed at {names[i]} = {moved:.6g}, a step of {h:.2g} from "
+            f"{xs[i]:.6g} (is the input too close to the edge of f's domain?): {error}"
+        ) from error
+
+
 def _check_output(out: object) -> Value:
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__} {out!r}")
@@ -166,9 +179,8 @@ def gradcheck(
     rows = []
     for i, (x, leaf) in enumerate(zip(xs, leaves, strict=True)):
         h = eps * max(1.0, abs(x))
-        with no_grad():
-            up = _call(f, [*xs[:i], x + h, *xs[i + 1:]], names).data
-            down = _call(f, [*xs[:i], x - h, *xs[i + 1:]], names).data
+        up = _nudged(f, xs, names, i, h)
+        down = _nudged(f, xs, names, i, -h)
         numerical = (up - down) / (2.0 * h)
         engine = leaf.grad
         difference = abs(engine - numerical)

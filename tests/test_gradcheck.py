@@ -106,3 +106,9 @@ def test_an_unused_input_has_zero_gradient_on_both_sides():
 def test_step_size_scales_with_the_input():
     check = gradcheck(lambda x: x.log(), 1e6)
     assert check.ok and math.isclose(check.rows[0].engine, 1e-6)
+
+
+def test_a_step_off_the_domain_is_explained():
+    with pytest.raises(ValueError, match=r"^gradcheck: f failed at x = -5e-07, a step of -1e-06 "
+                                         r"from 5e-07 .*: log\(-5e-07\): log is only defined"):
+        gradcheck(lambda x: x.log(), 5e-7)
