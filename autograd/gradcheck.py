@@ -13,8 +13,8 @@ average of the two one-sided slopes, not the derivative: check such points anoth
 >>> from autograd import Value, gradcheck
 >>> print(gradcheck(lambda x, y: x * y + x.tanh(), 2.0, -0.5))  # doctest: +ELLIPSIS
 gradcheck passed: the engine and finite differences agree on all 2 inputs
-  input 1 (x = 2): engine says -0.4293, finite differences say -0.4293 (off by ...e-1...)
-  input 2 (y = -0.5): engine says 2, finite differences say 2 (off by ...e-1...)
+  input 1 (x = 2): engine says -0.4293, finite differences say -0.4293 (off by ...)
+  input 2 (y = -0.5): engine says 2, finite differences say 2 (off by ...)
 
 An operation with a wrong local gradient (x**2 recorded with slope x instead of 2x) is caught:
 
@@ -93,10 +93,11 @@ class GradCheck:
         if self.ok:
             head = f"gradcheck passed: the engine and finite differences agree on all {n} inputs"
         else:
-            bad = ", ".join(str(row.index) for row in self.failures)
+            bad = [str(row.index) for row in self.failures]
+            which = f"input {bad[0]}" if len(bad) == 1 else f"inputs {', '.join(bad)}"
             head = (
                 f"gradcheck FAILED: the engine's gradient disagrees with finite differences "
-                f"for input {bad} (of {n})"
+                f"for {which} (of {n})"
             )
         return "\n".join([head, *(f"  {row}" for row in self.rows)])
 

@@ -112,3 +112,9 @@ def test_a_step_off_the_domain_is_explained():
     with pytest.raises(ValueError, match=r"^gradcheck: f failed at x = -5e-07, a step of -1e-06 "
                                          r"from 5e-07 .*: log\(-5e-07\): log is only defined"):
         gradcheck(lambda x: x.log(), 5e-7)
+
+
+def test_several_failures_are_listed():
+    check = gradcheck(lambda x, y, z: bad_square(x) * bad_square(z) + y, 1.5, 2.0, -3.0)
+    assert [row.index for row in check.failures] == [1, 3]
+    assert "for inputs 1, 3 (of 3)" in str(check).splitlines()[0]
