@@ -74,8 +74,8 @@ class Perceptron:
     then answers 0 / 1 as well.
 
     >>> p = Perceptron(2, eta=0.5)
-    >>> p.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]).message
-    'converged after 3 epochs: every sample is classified right (100%)'
+    >>> print(p.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]))
+    converged after 3 epochs: every sample is classified right (100%) (0/1 targets read as -1/+1)
     >>> [p.predict(x) for x in [[0, 0], [1, 1]]]
     [0, 1]
     """
@@ -174,16 +174,17 @@ class Perceptron:
                 break
         final = self._accuracy(points, signs)
         epochs = len(mistakes)
+        read = " (0/1 targets read as -1/+1)" if self.negative == 0 else ""
         if converged:
             message = (f"converged after {epochs} epoch{'s' * (epochs != 1)}: every sample is "
-                       f"classified right (100%)")
+                       f"classified right (100%){read}")
         else:
             self.w, self.b = best_weights  # the pocket: keep the best weights seen
             n = len(points)
             message = (
                 f"did not converge in {epochs} epochs: no straight line separates this data "
                 f"(or it needs more epochs). The rule's last weights get {final:.0%} right; the "
-                f"best weights seen get {best:.0%} ({round(best * n)} of {n}) and are kept"
+                f"best weights seen get {best:.0%} ({round(best * n)} of {n}) and are kept{read}"
             )
         return PerceptronResult(converged, epochs, final, best, mistakes, message)
 

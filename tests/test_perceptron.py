@@ -19,6 +19,7 @@ def test_learns_and_and_or(gate, negative, seed):
     assert [p.predict(x) for x in inputs] == targets
     assert p.accuracy(inputs, targets) == 1.0
     assert "converged" in result.message and "100%" in result.message
+    assert ("0/1 targets read as -1/+1" in result.message) == (negative == 0)
 
 
 @pytest.mark.parametrize("seed", range(20))
