@@ -128,10 +128,16 @@ def memory_rows(sg: dict, mg: dict, notes: list[str]) -> list[list[str]]:
         ratio = sg[key] / mg[key]  # memory ratio = stepgrad / micrograd
         mark = f"<= {MEMORY_TARGET:g}x {verdict(ratio <= MEMORY_TARGET)}" if target else ""
         rows.append([label, f"{sg[key]:.0f} B", f"{mg[key]:.0f} B", f"{ratio:.2f}x", mark])
+    mb = 1024 * 1024
+    step = sg["step_peak"] / mg["step_peak"]
+    rows.append(["memory of one moons step (peak)", f"{sg['step_peak'] / mb:.1f} MiB",
+                 f"{mg['step_peak'] / mb:.1f} MiB", f"{step:.2f}x", "(no target)"])
     notes.append(
         f"memory: tracemalloc peak / nodes, {sg['nodes']:,} nodes on both engines "
         f"(leaves, x*y, relu, a + b; Value-with-Value operations only); kept after the "
-        f"build: {sg['retained_per_node']:.0f} B vs {mg['retained_per_node']:.0f} B per node"
+        f"build: {sg['retained_per_node']:.0f} B vs {mg['retained_per_node']:.0f} B per node; "
+        f"a moons step (forward + backward, constants such as 1 + x are not nodes in stepgrad) "
+        f"has loss {sg['step_loss']:.15f} vs {mg['step_loss']:.15f}"
     )
     return rows
 

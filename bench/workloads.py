@@ -324,14 +324,26 @@ def memory(Value, zero_grad, repeat: int, size: int) -> dict:
     root = memory_graph(Value, m)
     built, peak_build = tracemalloc.get_traced_memory()
     root.backward()
-    after, peak_all = tracemalloc.get_traced_memory()
+    peak_all = tracemalloc.get_traced_memory()[1]
+    result = root.data
+    del root
+    gc.collect()
+    model = ValueMLP(Value, initial_weights())  # and a whole moons step, as users write it
+    xs, ys = make_moons()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    total_loss, _ = demo_loss(Value, model, xs, ys)
+    total_loss.backward()
+    step_peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
     return {
+        "step_peak": step_peak,
+        "step_loss": total_loss.data,
         "nodes": nodes,
         "build_per_node": (peak_build - base) / nodes,
         "retained_per_node": (built - base) / nodes,
         "backward_per_node": (peak_all - base) / nodes,
-        "result": root.data,
+        "result": result,
     }
 
 
