@@ -55,6 +55,9 @@ def formula(node: Value, names: dict[Value, str]) -> str:
         return names[node]
     if op.replace("_", "").isalpha():  # exp, log, tanh, relu, max, ...
         return f"{op}({', '.join(args)})"
+    word, _, constant = op.partition(" ")
+    if word.isalpha() and constant:  # 'max 2' with one input: max(a, 2)
+        return f"{word}({args[0]}, {constant})"
     if len(args) == 2:
         return f"{args[0]} {op} {args[1]}"
     if op == "-":

@@ -349,16 +349,21 @@ class Value:
         return self._pick(other, "min", larger=False)
 
     def _pick(self, other: Value | Number, name: str, larger: bool) -> Value:
-        if type(other) is not Value:
-            other = Value(as_float(other, name))
-        a, b = self.data, other.data
+        """max or min: local gradient 1 for the winner, 0 for the other, 0.5 each on a tie."""
+        if type(other) is Value:
+            a, b = self.data, other.data
+            parents: tuple[Value, ...] = (self, other)
+            op = name
+        else:  # a constant is not a node: one input, and the op shows the constant
+            a, b = self.data, as_float(other, name)
+            parents, op = (self,), f"{name} {_show(b)}"
         if a == b:
             local = (0.5, 0.5)
         elif (a > b) == larger:
             local = (1.0, 0.0)
         else:
             local = (0.0, 1.0)
-        return Value(a if local[0] else b, "", (self, other), local, name)
+        return Value(a if local[0] else b, "", parents, local[: len(parents)], op)
 
 
 def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> OverflowError:

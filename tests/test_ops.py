@@ -267,3 +267,13 @@ def test_elu_is_accurate_just_below_zero():
     for x in (-1e-10, -1e-300):
         assert Value(x).elu().data == pytest.approx(math.expm1(x), rel=1e-15)
         assert Value(x).elu(2.0).data == pytest.approx(2 * math.expm1(x), rel=1e-15)
+
+
+def test_max_and_min_with_a_number_make_one_node_with_one_input():
+    from autograd.stepping import formula, node_names
+
+    a = Value(3.0, label="a")
+    for out, op, local in ((a.max(2), "max 2", (1.0,)), (a.min(2), "min 2", (0.0,)),
+                           (a.max(3), "max 3", (0.5,))):
+        assert out.inputs == (a,) and out.op == op and out.local_grads == local
+        assert formula(out, node_names([a, out])) == f"{op[:3]}(a, {op[4:]})"
