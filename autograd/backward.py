@@ -21,17 +21,17 @@ from autograd.value import Value
 def topological_order(root: Value) -> list[Value]:
     """Every value `root` depends on (and root itself, last), inputs before their results."""
     order: list[Value] = []
-    visited = {root}
-    stack = [(root, iter(root._parents))]
+    placed: set[Value] = set()  # the values already in the order
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent._parents)))
+        node = stack[-1]
+        for parent in node._parents:  # go down to the first input not yet placed
+            if parent not in placed:
+                stack.append(parent)
                 break
-        else:  # all of node's inputs are already in the order
+        else:  # all of node's inputs are placed, so node can follow them
             stack.pop()
+            placed.add(node)
             order.append(node)
     return order
 
