@@ -21,14 +21,14 @@ from autograd.value import Value
 def topological_order(root: Value) -> list[Value]:
     """Every value `root` depends on (and root itself, last), inputs before their results."""
     order: list[Value] = []
-    placed: set[Value] = set()  # the values already in the order
+    placed: set[Value | None] = {None}  # the values already in the order ("no input" too)
     stack = [root]
     while stack:
         node = stack[-1]
-        for parent in node._parents:  # go down to the first input not yet placed
-            if parent not in placed:
-                stack.append(parent)
-                break
+        if node._in1 not in placed:  # go down to the first input not yet placed
+            stack.append(node._in1)
+        elif node._in2 not in placed:
+            stack.append(node._in2)
         else:  # all of node's inputs are placed, so node can follow them
             stack.pop()
             placed.add(node)
@@ -40,7 +40,7 @@ def prepare(root: Value, seed: float) -> list[Value]:
     """Reset intermediate gradients to 0 (leaves keep theirs: they accumulate) and seed root."""
     order = topological_order(root)
     for node in order:
-        if node._parents or node._grad is None:
+        if node._in1 is not None or node._grad is None:
             node._grad = 0.0
     root._grad += seed
     return order
@@ -50,9 +50,15 @@ def backward_edges(order: list[Value]) -> Iterator[tuple[Value, Value, float, fl
     """Apply the chain rule edge by edge, yielding (node, input, upstream, local) after each."""
     for node in reversed(order):
         upstream = node._grad
-        for parent, local in zip(node._parents, node._local, strict=True):
-            parent._grad += local * upstream
-            yield node, parent, upstream, local
+        parent = node._in1
+        if parent is None:  # an input or a parameter: nothing flows further back
+            continue
+        parent._grad += node._local1 * upstream
+        yield node, parent, upstream, node._local1
+        parent = node._in2
+        if parent is not None:
+            parent._grad += node._local2 * upstream
+            yield node, parent, upstream, node._local2
 
 
 def run_backward(root: Value, seed: float = 1.0) -> None:

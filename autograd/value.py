@@ -55,7 +55,9 @@ class Value:
         label: an optional name, used when stepping through and drawing the graph.
     """
 
-    __slots__ = ("data", "_grad", "label", "_op", "_parents", "_local")
+    # An operation has one or two inputs; each is stored with its local gradient in a slot of
+    # its own (not in tuples), so that a node is one object for Python's garbage collector.
+    __slots__ = ("data", "_grad", "label", "_op", "_in1", "_local1", "_in2", "_local2")
 
     def __init__(
         self,
@@ -73,15 +75,22 @@ class Value:
         self._grad: float | None = None  # None means "no backward pass has reached me yet"
         self.label = label
         self._op = _op
-        if grad_mode.enabled:
+        self._in1 = self._in2 = None  # no inputs: an input or a parameter (a leaf)
+        self._local1 = self._local2 = 0.0
+        if _parents and grad_mode.enabled:  # inside no_grad(), nothing is remembered
             for g in _local:
                 if g - g != 0.0:  # a local gradient too large for a float: never pass inf on
                     raise _infinite_gradient(data, _op, _parents)
-            self._parents = _parents
-            self._local = _local
-        else:  # inside no_grad(): a plain number, remembered by nobody
-            self._parents = ()
-            self._local = ()
+            try:
+                if len(_parents) == 2:
+                    (self._in1, self._in2), (self._local1, self._local2) = _parents, _local
+                else:
+                    (self._in1,), (self._local1,) = _parents, _local
+            except ValueError:
+                raise ValueError(
+                    f"'{_op}': an operation takes one or two inputs, each with one local "
+                    f"gradient; got {len(_parents)} inputs and {len(_local)} local gradients"
+                ) from None
 
     # ----- what a learner may want to look at -------------------------------------------------
 
@@ -104,6 +113,18 @@ class Value:
     def op(self) -> str:
         """The operation that made this value, e.g. '*', 'tanh' or '** 2' ('' for an input)."""
         return self._op
+
+    @property
+    def _parents(self) -> tuple[Value, ...]:
+        if self._in1 is None:
+            return ()
+        return (self._in1,) if self._in2 is None else (self._in1, self._in2)
+
+    @property
+    def _local(self) -> tuple[float, ...]:
+        if self._in1 is None:
+            return ()
+        return (self._local1,) if self._in2 is None else (self._local1, self._local2)
 
     @property
     def inputs(self) -> tuple[Value, ...]:
