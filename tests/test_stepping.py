@@ -6,26 +6,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from expressions import expressions, input_lists, run_values, show
+from expressions import expressions, input_lists, micrograd_readme_graph, run_values, show
 from hypothesis import assume, given, settings
 
 from autograd import BackwardPass, Value, print_backward
 from autograd.backward import topological_order
-
-
-def readme_graph() -> Value:
-    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    return g
 
 
 def neuron() -> Value:
@@ -51,7 +36,7 @@ def mixed() -> Value:
     return r * abs(q) + r.min(q) + (0.5 - r) * p
 
 
-GRAPHS = [readme_graph, neuron, shared, mixed]
+GRAPHS = [micrograd_readme_graph, neuron, shared, mixed]
 
 
 def assert_same_gradients(build, seed=1.0):
@@ -167,7 +152,7 @@ def test_duplicate_and_clashing_labels_get_distinct_names():
 
 
 def test_table_has_one_row_per_step():
-    root = readme_graph()
+    root = micrograd_readme_graph()
     p = root.backward_steps()
     lines = p.table().splitlines()
     assert p.done  # table() runs the pass to the end
