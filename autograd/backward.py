@@ -63,4 +63,22 @@ def backward_edges(order: list[Value]) -> Iterator[tuple[Value, Value, float, fl
 
 def run_backward(root: Value, seed: float = 1.0) -> None:
     """The whole pass at once: run every edge (deque(..., maxlen=0) just drains the generator)."""
-    deque(backward_edges(prepare(root, seed)), maxlen=0)
+    order = prepare(root, seed)
+    deque(backward_edges(order), maxlen=0)
+    for node in reversed(order):  # one look at the end, rather than one per edge
+        check_gradient(node)
+
+
+def check_gradient(node: Value) -> None:
+    """Raise OverflowError if a gradient grew too large for a float (inf, or nan from inf x 0)."""
+    g = node._grad
+    if g is not None and g - g != 0.0:  # true only for nan and +-inf
+        if node.label:
+            what = repr(node.label)
+        else:
+            what = f"the result of '{node._op}'" if node._op else "an unlabelled input"
+        raise OverflowError(
+            f"backward: the gradient of {what} (data {node.data:.6g}) became {g}, too large "
+            "for a float. Values this large usually mean training diverged: try a smaller "
+            "learning rate."
+        )

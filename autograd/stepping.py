@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autograd.backward import backward_edges, prepare
+from autograd.backward import backward_edges, check_gradient, prepare
 from autograd.value import Number, Value, as_float
 
 
@@ -129,6 +129,7 @@ class BackwardPass:
 
     def __next__(self) -> BackwardStep:
         node, parent, upstream, local = next(self._edges)
+        check_gradient(parent)
         self.reached.add(parent)
         step = BackwardStep(
             index=len(self.steps) + 1,

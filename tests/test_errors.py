@@ -204,3 +204,22 @@ def test_a_hand_made_node_needs_one_or_two_inputs_each_with_a_local_gradient(par
     with pytest.raises(ValueError, match=rf"^'sum3': an operation takes one or two inputs, .*"
                                          rf"got {parents} inputs and {local} local gradients"):
         Value(1.0, "", xs, (1.0,) * local, "sum3")
+
+
+def test_a_gradient_too_large_for_a_float_raises_in_backward_and_in_stepping():
+    def graph():
+        a, small = Value(1e300, label="a"), Value(1e-300)
+        return a * small, small  # d(out)/d(small) = 1e300; seeded with 1e300 it is inf
+
+    out, small = graph()
+    with pytest.raises(OverflowError, match=r"^backward: the gradient of an unlabelled input "
+                                            r"\(data 1e-300\) became inf, too large"):
+        out.backward(1e300)
+    out, small = graph()
+    small.label = "small"
+    with pytest.raises(OverflowError, match=r"gradient of 'small' \(data 1e-300\) became inf"):
+        out.backward_steps(1e300).run()
+    y = Value(-1.0).relu()  # an intermediate value, reached by an upstream gradient of inf
+    message = r"gradient of the result of 'relu' \(data 0\) became inf"
+    with pytest.raises(OverflowError, match=message):
+        (y * Value(1e300)).backward(1e300)
