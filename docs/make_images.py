@@ -17,32 +17,18 @@ DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from autograd import Value, draw, walkthrough  # noqa: E402
-from nn import MLP  # noqa: E402
+from graphs import neuron, xor_loss  # noqa: E402  (tests/graphs.py: the same graphs the tests use)
+
+from autograd import draw, walkthrough  # noqa: E402
 
 XOR_STEP = 40  # the step the screenshot shows, out of 228
 
 
 def neuron_svg(path: Path) -> None:
     """The README's example graph, with the 3rd step of its backward pass highlighted."""
-    x1 = Value(2.0, label="x1"); x2 = Value(0.0, label="x2")  # noqa: E702
-    w1 = Value(-3.0, label="w1"); w2 = Value(1.0, label="w2")  # noqa: E702
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1; x1w1.label = "x1*w1"  # noqa: E702
-    x2w2 = x2 * w2; x2w2.label = "x2*w2"  # noqa: E702
-    n = x1w1 + x2w2 + b; n.label = "n"  # noqa: E702
-    o = n.tanh(); o.label = "o"  # noqa: E702
+    o = neuron()
     steps = o.backward_steps(); next(steps); next(steps); next(steps)  # noqa: E702
     path.write_text(draw(o, steps).pipe("svg", encoding="utf-8"), encoding="utf-8")
-
-
-def xor_loss() -> Value:
-    """Mean squared error of a 2-4-1 network (tanh, then sigmoid) over the 4 XOR samples."""
-    model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=1)
-    samples = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
-    loss = sum((model([Value(a), Value(b)]) - y) ** 2 for (a, b), y in samples) / 4
-    loss.label = "loss"
-    return loss
 
 
 def walkthrough_png(path: Path) -> None:

@@ -7,8 +7,6 @@ stepping check. Domain errors are avoided by construction: log, division, fracti
 negative powers, and a Value exponent's base only ever see `pos(e) = e*e + 0.5 >= 0.5`; a
 number ** Value has a positive base. Only overflow can still happen (exp of a large number);
 `run_values` reports that as None so the test can discard the example.
-
-`micrograd_readme_graph` is the fixed example from micrograd's README, used by several tests.
 """
 
 from __future__ import annotations
@@ -156,18 +154,3 @@ def as_function(expr: tuple) -> Callable[..., Value]:
     """The expression as a function of N_INPUTS Values (for gradcheck)."""
     return lambda *leaves: evaluate(expr, list(leaves), VALUE_FNS)
 
-
-def micrograd_readme_graph() -> Value:
-    """The expression of micrograd's README: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773."""
-    a, b = Value(-4.0, label="a"), Value(2.0, label="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    return g

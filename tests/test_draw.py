@@ -10,6 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from graphs import neuron
 
 from autograd import BackwardPass, GraphvizMissingError, Value, draw
 from autograd.backward import topological_order
@@ -26,16 +27,10 @@ needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's `dot` program is 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def neuron() -> tuple[Value, dict[str, Value]]:
-    """The README's example: a neuron with two inputs and a tanh."""
-    x1 = Value(2.0, label="x1"); x2 = Value(0.0, label="x2")  # noqa: E702
-    w1 = Value(-3.0, label="w1"); w2 = Value(1.0, label="w2")  # noqa: E702
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1; x1w1.label = "x1*w1"  # noqa: E702
-    x2w2 = x2 * w2; x2w2.label = "x2*w2"  # noqa: E702
-    n = x1w1 + x2w2 + b; n.label = "n"  # noqa: E702
-    o = n.tanh(); o.label = "o"  # noqa: E702
-    return o, {v.label: v for v in (x1, x2, w1, w2, b, x1w1, x2w2, n, o)}
+def neuron_and_values() -> tuple[Value, dict[str, Value]]:
+    """The README's neuron, and its labelled values by label."""
+    o = neuron()
+    return o, {v.label: v for v in topological_order(o) if v.label}
 
 
 def statements(source: str) -> dict[str, str]:
@@ -53,7 +48,7 @@ def grad_text(line: str) -> str:
 
 
 def test_values_data_and_local_gradients_are_in_the_source():
-    o, v = neuron()
+    o, v = neuron_and_values()
     ids = node_ids(topological_order(o))
     s = statements(draw(o).source)
     assert "<B>x1*w1</B>" in s[ids[v["x1*w1"]]] and "data -6<" in s[ids[v["x1*w1"]]]
@@ -67,7 +62,7 @@ def test_values_data_and_local_gradients_are_in_the_source():
 
 
 def test_gradients_show_as_not_computed_before_backward_and_as_numbers_after():
-    o, v = neuron()
+    o, v = neuron_and_values()
     ids = node_ids(topological_order(o))
     before = statements(draw(o).source)
     assert all(grad_text(before[ids[node]]) == "?" for node in v.values())
@@ -119,7 +114,7 @@ def test_each_step_highlights_its_own_edge_and_two_values_and_dims_the_unreached
 
 
 def test_drawing_a_backward_pass_highlights_its_latest_step():
-    o, _ = neuron()
+    o, _ = neuron_and_values()
     p = o.backward_steps()
     assert "penwidth=3" not in draw(o, p).source  # nothing applied yet
     next(p); next(p); step = next(p)  # noqa: E702
@@ -154,7 +149,7 @@ def test_bad_arguments_name_the_problem():
 
 @needs_dot
 def test_svg_is_valid_xml_with_the_labels_and_the_ids():
-    o, v = neuron()
+    o, v = neuron_and_values()
     o.backward()
     svg = draw(o).pipe("svg", encoding="utf-8")
     root = ET.fromstring(svg)
@@ -185,7 +180,7 @@ def test_labels_with_markup_characters_come_out_as_typed():
 
 @needs_dot
 def test_jupyter_display_and_png_rendering(tmp_path):
-    o, _ = neuron()
+    o, _ = neuron_and_values()
     g = draw(o)
     bundle = g._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
@@ -195,7 +190,7 @@ def test_jupyter_display_and_png_rendering(tmp_path):
 
 
 def test_missing_dot_gives_one_clear_error_and_keeps_the_source(monkeypatch, tmp_path):
-    o, _ = neuron()
+    o, _ = neuron_and_values()
     g = draw(o)
     empty = tmp_path / "empty"
     empty.mkdir()

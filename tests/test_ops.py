@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from expressions import micrograd_readme_graph
+from graphs import micrograd_readme_graph
 
 from autograd import Value, gradcheck
 from autograd.backward import topological_order

@@ -6,22 +6,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from expressions import expressions, input_lists, micrograd_readme_graph, run_values, show
+from expressions import expressions, input_lists, run_values, show
+from graphs import micrograd_readme_graph, neuron
 from hypothesis import assume, given, settings
 
 from autograd import BackwardPass, Value, print_backward
 from autograd.backward import topological_order
-
-
-def neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def shared() -> Value:

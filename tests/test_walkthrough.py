@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from browser import browser_skip_reason, chromium, open_page
+from graphs import neuron, xor_loss
 
 from autograd import BackwardPass, Value, walkthrough
 from autograd.backward import topological_order
@@ -20,29 +21,6 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's `dot` program is not installed")
 SKIP = browser_skip_reason()
 needs_browser = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
-
-
-def neuron() -> Value:
-    """The README's example: a neuron with two inputs and a tanh."""
-    x1 = Value(2.0, label="x1"); x2 = Value(0.0, label="x2")  # noqa: E702
-    w1 = Value(-3.0, label="w1"); w2 = Value(1.0, label="w2")  # noqa: E702
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1; x1w1.label = "x1*w1"  # noqa: E702
-    x2w2 = x2 * w2; x2w2.label = "x2*w2"  # noqa: E702
-    n = x1w1 + x2w2 + b; n.label = "n"  # noqa: E702
-    o = n.tanh(); o.label = "o"  # noqa: E702
-    return o
-
-
-def xor_loss() -> Value:
-    """The XOR network's mean squared error over the 4 samples (a few hundred nodes)."""
-    from nn import MLP
-
-    model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=1)
-    samples = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
-    loss = sum((model([Value(a), Value(b)]) - y) ** 2 for (a, b), y in samples) / 4
-    loss.label = "loss"
-    return loss
 
 
 # ----- reading the page --------------------------------------------------------------------
