@@ -75,8 +75,6 @@ class Value:
         self._grad: float | None = None  # None means "no backward pass has reached me yet"
         self.label = label
         self._op = _op
-        self._in1 = self._in2 = None  # no inputs: an input or a parameter (a leaf)
-        self._local1 = self._local2 = 0.0
         if _parents and grad_mode.enabled:  # inside no_grad(), nothing is remembered
             for g in _local:
                 if g - g != 0.0:  # a local gradient too large for a float: never pass inf on
@@ -86,11 +84,15 @@ class Value:
                     (self._in1, self._in2), (self._local1, self._local2) = _parents, _local
                 else:
                     (self._in1,), (self._local1,) = _parents, _local
+                    self._in2, self._local2 = None, 0.0
             except ValueError:
                 raise ValueError(
                     f"'{_op}': an operation takes one or two inputs, each with one local "
                     f"gradient; got {len(_parents)} inputs and {len(_local)} local gradients"
                 ) from None
+        else:  # no inputs: an input or a parameter (a leaf)
+            self._in1 = self._in2 = None
+            self._local1 = self._local2 = 0.0
 
     # ----- what a learner may want to look at -------------------------------------------------
 
