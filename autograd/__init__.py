@@ -1,6 +1,6 @@
 """stepgrad's engine: scalar reverse-mode autodiff you can step through.
 
->>> from autograd import Value
+>>> from stepgrad import Value
 >>> a = Value(2.0, label="a")
 >>> b = a * a + a
 >>> b.backward()
@@ -8,12 +8,12 @@
 5.0
 """
 
-from autograd.draw import GraphvizMissingError, draw
-from autograd.grad_mode import no_grad
-from autograd.gradcheck import GradCheck, assert_gradcheck, gradcheck
-from autograd.stepping import BackwardPass, BackwardStep, print_backward
-from autograd.value import Value
-from autograd.walkthrough import walkthrough
+from stepgrad.draw import GraphvizMissingError, draw
+from stepgrad.grad_mode import no_grad
+from stepgrad.gradcheck import GradCheck, assert_gradcheck, gradcheck
+from stepgrad.stepping import BackwardPass, BackwardStep, print_backward
+from stepgrad.value import Value
+from stepgrad.walkthrough import walkthrough
 
 __all__ = [
     "BackwardPass",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
-from autograd.value import Value
+from stepgrad.value import Value
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -22,9 +22,9 @@ import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from autograd.backward import topological_order
-from autograd.stepping import BackwardPass, BackwardStep, node_names, short
-from autograd.value import Value
+from stepgrad.backward import topological_order
+from stepgrad.stepping import BackwardPass, BackwardStep, node_names, short
+from stepgrad.value import Value
 
 if TYPE_CHECKING:  # only for the type hints: the real import happens inside draw()
     import graphviz
@@ -173,7 +173,7 @@ def draw(
     Render with `.pipe("svg")`, `.render("graph", format="png")`, or just display it in a
     notebook; `.source` is the DOT text.
 
-    >>> from autograd import Value, draw
+    >>> from stepgrad import Value, draw
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
     >>> c = a * b; c.label = "c"
     >>> g = draw(c)

@@ -15,7 +15,7 @@ def no_grad() -> Iterator[None]:
     Use it for inference, e.g. drawing a decision map: no graph is built, so nothing is
     kept alive and nothing can be backpropagated.
 
-    >>> from autograd import Value, no_grad
+    >>> from stepgrad import Value, no_grad
     >>> w = Value(2.0)
     >>> with no_grad():
     ...     y = w * 3

@@ -10,7 +10,7 @@ subtraction itself (about 1e-16 * |f| / h), so a large f with a small slope is n
 the engine. Near a kink (relu or abs at 0, a tie in max/min) a central difference measures the
 average of the two one-sided slopes, not the derivative: check such points another way.
 
->>> from autograd import Value, gradcheck
+>>> from stepgrad import Value, gradcheck
 >>> print(gradcheck(lambda x, y: x * y + x.tanh(), 2.0, -0.5))  # doctest: +ELLIPSIS
 gradcheck passed: the engine and finite differences agree on all 2 inputs
   input 1 (x = 2): engine says -0.4293, finite differences say -0.4293 (off by ...)
@@ -35,8 +35,8 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from autograd.grad_mode import no_grad
-from autograd.value import Value, as_float
+from stepgrad.grad_mode import no_grad
+from stepgrad.value import Value, as_float
 
 _ROUNDING = 2.2e-16  # the gap between 1.0 and the next float
 

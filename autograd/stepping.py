@@ -1,6 +1,6 @@
 """Step through the backward pass in a REPL, one edge at a time.
 
->>> from autograd import Value
+>>> from stepgrad import Value
 >>> n = Value(0.8814, label="n")
 >>> h = n.tanh(); h.label = "h"
 >>> steps = h.backward_steps()
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from autograd.backward import backward_edges, check_gradient, prepare
-from autograd.value import Number, Value, as_float
+from stepgrad.backward import backward_edges, check_gradient, prepare
+from stepgrad.value import Number, Value, as_float
 
 
 def short(x: float) -> str:
@@ -103,7 +103,7 @@ class BackwardPass:
     each `next()` applies one edge. Running it to the end leaves exactly the gradients
     `root.backward()` leaves, because both run the same generator (autograd/backward.py).
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b; c.label = "c"
     >>> p = c.backward_steps()
@@ -195,7 +195,7 @@ class BackwardPass:
 def print_backward(root: Value, grad: Number = 1.0) -> None:
     """Run the backward pass of `root` and print it as a table, one line per edge.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
     >>> print_backward(y)
     step  node = formula  input  upstream  local  contribution  input grad

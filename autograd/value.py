@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-from autograd import grad_mode
+from stepgrad import grad_mode
 
 Number = int | float
 
@@ -169,12 +169,12 @@ class Value:
         >>> y.backward(); x.grad          # leaves accumulate, like PyTorch
         12.0
         """
-        from autograd.backward import run_backward
+        from stepgrad.backward import run_backward
 
         run_backward(self, as_float(grad, "backward(grad)"))
 
     def backward_steps(self, grad: Number = 1.0):
-        """Step through the backward pass one edge at a time (see `autograd.BackwardPass`).
+        """Step through the backward pass one edge at a time (see `stepgrad.BackwardPass`).
 
         >>> a = Value(0.5, label="a"); n = a * 2; n.label = "n"; h = n.tanh(); h.label = "h"
         >>> steps = h.backward_steps()
@@ -183,7 +183,7 @@ class Value:
         >>> next(steps)
         n = a * 2: upstream 0.42 x local 2 -> a.grad += 0.8399 (now 0.8399)
         """
-        from autograd.stepping import BackwardPass
+        from stepgrad.stepping import BackwardPass
 
         return BackwardPass(self, grad)
 

@@ -16,11 +16,11 @@ import os
 import re
 from pathlib import Path
 
-from autograd.backward import topological_order
-from autograd.draw import _build, edge_ids, node_ids
-from autograd.stepping import BackwardPass, short
-from autograd.value import Number, Value, as_float
-from autograd.walkthrough_page import PAGE
+from stepgrad.backward import topological_order
+from stepgrad.draw import _build, edge_ids, node_ids
+from stepgrad.stepping import BackwardPass, short
+from stepgrad.value import Number, Value, as_float
+from stepgrad.walkthrough_page import PAGE
 
 __all__ = ["walkthrough", "walkthrough_html", "walkthrough_data"]
 
@@ -32,7 +32,7 @@ def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
     zero_grad()) to collect its steps, then puts every gradient back the way it was: the graph
     is left exactly as this function found it.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> a = Value(2.0, label="a"); b = a * 3; b.label = "b"
     >>> data = walkthrough_data(b)
     >>> data["steps"][0]["line"]
@@ -133,7 +133,7 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
 
     Needs Graphviz (the `graphviz` package and its `dot` program). Returns the path written.
 
-    >>> from autograd import Value, walkthrough
+    >>> from stepgrad import Value, walkthrough
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
     >>> walkthrough(y, "pass.html")  # doctest: +SKIP
     PosixPath('pass.html')

@@ -42,8 +42,13 @@ SIZES = [2, 16, 16, 1]  # MLP(2, [16, 16, 1])
 def load_engine(engine: str):
     """Return (Value, zero_grad(param), version string) for `engine`."""
     if engine == "stepgrad":
-        sys.path.insert(0, os.path.dirname(HERE))  # the checkout this file lives in
-        from autograd import Value
+        try:
+            from stepgrad import Value
+        except ImportError:
+            raise SystemExit(
+                "bench: stepgrad is not installed in this Python. From the checkout run "
+                "`pip install -e .`, then run the benchmark with that same Python."
+            ) from None
 
         def zero_grad(p):
             p.zero_grad()
@@ -168,10 +173,8 @@ def moons(Value, zero_grad, repeat: int, size: int) -> dict:
 def nn_moons(Value, zero_grad, repeat: int, size: int, engine: str) -> dict:
     """The same step with the library's own MLP class, loaded with the same weights."""
     if engine == "stepgrad":
-        try:
-            from nn import MLP
-        except ImportError:
-            return {"skipped": "stepgrad has no nn.MLP yet"}
+        from stepgrad.nn import MLP
+
         model = MLP(2, SIZES[1:], activation="relu", output_activation="linear")
     else:
         from micrograd.nn import MLP

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
-from autograd import no_grad
+from stepgrad import no_grad
 
 
 @contextmanager

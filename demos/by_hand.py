@@ -26,8 +26,8 @@ from typing import TextIO
 if __package__ in (None, ""):  # run as a file (python demos/by_hand.py): make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Value  # noqa: E402
-from nn.losses import (  # noqa: E402
+from stepgrad import Value  # noqa: E402
+from stepgrad.nn.losses import (  # noqa: E402
     binary_cross_entropy,
     cross_entropy,
     distribution_cross_entropy,
@@ -35,7 +35,7 @@ from nn.losses import (  # noqa: E402
     kl_divergence,
     mse,
 )
-from nn.optim import SGD  # noqa: E402
+from stepgrad.nn.optim import SGD  # noqa: E402
 
 TOLERANCE = 1e-12  # relative: "agree" means equal to about 12 significant digits
 

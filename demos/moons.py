@@ -21,11 +21,11 @@ from typing import TextIO
 if __package__ in (None, ""):  # run as a file (python demos/moons.py): make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Value  # noqa: E402
 from demos._terminal import Progress, decision_map, gc_paused  # noqa: E402
-from nn import MLP, make_moons  # noqa: E402
-from nn.losses import hinge  # noqa: E402
-from nn.optim import SGD, Adam  # noqa: E402
+from stepgrad import Value  # noqa: E402
+from stepgrad.nn import MLP, make_moons  # noqa: E402
+from stepgrad.nn.losses import hinge  # noqa: E402
+from stepgrad.nn.optim import SGD, Adam  # noqa: E402
 
 LEARNING_RATES = {"adam": 0.1, "sgd": 1.0}
 

@@ -24,8 +24,8 @@ from typing import TextIO
 if __package__ in (None, ""):  # run as a file (python demos/optimizers.py)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Value  # noqa: E402
-from nn.optim import SGD, Adagrad, Adam, Optimizer, RMSprop  # noqa: E402
+from stepgrad import Value  # noqa: E402
+from stepgrad.nn.optim import SGD, Adagrad, Adam, Optimizer, RMSprop  # noqa: E402
 
 START = (-1.2, 1.0)
 

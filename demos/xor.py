@@ -26,12 +26,12 @@ from typing import TextIO
 if __package__ in (None, ""):  # run as a file (python demos/xor.py): make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Value, no_grad  # noqa: E402
 from demos._terminal import Progress, decision_map, gc_paused  # noqa: E402
-from nn import ACTIVATIONS, MLP, Perceptron, PerceptronResult  # noqa: E402
-from nn.data import xor  # noqa: E402
-from nn.losses import binary_cross_entropy  # noqa: E402
-from nn.optim import SGD, Adagrad, Adam, RMSprop  # noqa: E402
+from stepgrad import Value, no_grad  # noqa: E402
+from stepgrad.nn import ACTIVATIONS, MLP, Perceptron, PerceptronResult  # noqa: E402
+from stepgrad.nn.data import xor  # noqa: E402
+from stepgrad.nn.losses import binary_cross_entropy  # noqa: E402
+from stepgrad.nn.optim import SGD, Adagrad, Adam, RMSprop  # noqa: E402
 
 # Learning rates that solve XOR quickly with each optimiser (used when --lr is not given).
 OPTIMIZERS = {
@@ -208,10 +208,8 @@ def one_pass(model: MLP) -> Value:
 
 def save_graph(root: Value, path: str) -> tuple[str | None, str]:
     """Write the graph of `root` as SVG; returns (path or None, a one-line message)."""
-    try:
-        from autograd import GraphvizMissingError, draw
-    except ImportError:
-        return None, "Graph not drawn: this stepgrad has no autograd.draw."
+    from stepgrad import GraphvizMissingError, draw
+
     try:
         svg = draw(root).pipe(format="svg")
     except GraphvizMissingError:
@@ -225,14 +223,11 @@ def save_graph(root: Value, path: str) -> tuple[str | None, str]:
 
 def save_walkthrough(root: Value, path: str) -> tuple[str | None, str]:
     """Write the step-by-step walkthrough page of `root`'s backward pass."""
-    import autograd
+    from stepgrad import GraphvizMissingError, walkthrough
 
-    walkthrough = getattr(autograd, "walkthrough", None)
-    if walkthrough is None:
-        return None, "Walkthrough page not written: this stepgrad has no autograd.walkthrough."
     try:
         walkthrough(root, path, title="XOR: one backward pass for the input (1, 0)")
-    except autograd.GraphvizMissingError:
+    except GraphvizMissingError:
         return None, ("Walkthrough page not written: Graphviz's `dot` program is not installed "
                       "(Debian/Ubuntu: sudo apt-get install graphviz).")
     except ImportError as e:
@@ -271,7 +266,7 @@ def run(options: XorOptions | None = None, out: TextIO | None = None) -> XorResu
 
 
 def _nodes(root: Value):
-    from autograd.backward import topological_order
+    from stepgrad.backward import topological_order
 
     return topological_order(root)
 

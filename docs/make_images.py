@@ -1,6 +1,6 @@
 """Regenerate the images the README shows: `python docs/make_images.py` from the repository.
 
-docs/neuron.svg           the README's neuron, drawn by autograd.draw at step 3 of its backward
+docs/neuron.svg           the README's neuron, drawn by stepgrad.draw at step 3 of its backward
                           pass (needs Graphviz's `dot`)
 docs/walkthrough-xor.png  the walkthrough page of the XOR network's loss over its 4 samples,
                           mid-pass, screenshotted in headless Chromium with the same browser
@@ -19,7 +19,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from graphs import neuron, xor_loss  # noqa: E402  (tests/graphs.py: the same graphs the tests use)
 
-from autograd import draw, walkthrough  # noqa: E402
+from stepgrad import draw, walkthrough  # noqa: E402
 
 XOR_STEP = 40  # the step the screenshot shows, out of 228
 

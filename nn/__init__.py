@@ -1,15 +1,15 @@
 """Neural networks on top of the engine: MLPs, the classic perceptron, losses, optimisers.
 
->>> from nn import MLP
+>>> from stepgrad.nn import MLP
 >>> model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)
 >>> model
 MLP of [Layer(2 -> 4, tanh), Layer(4 -> 1, sigmoid)], 17 parameters
 """
 
-from nn.activations import ACTIVATIONS, activation
-from nn.data import and_gate, make_moons, or_gate, xor
-from nn.layers import MLP, Layer, Neuron
-from nn.losses import (
+from stepgrad.nn.activations import ACTIVATIONS, activation
+from stepgrad.nn.data import and_gate, make_moons, or_gate, xor
+from stepgrad.nn.layers import MLP, Layer, Neuron
+from stepgrad.nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -23,11 +23,11 @@ from nn.losses import (
     mse,
     softmax,
 )
-from nn.module import Module
-from nn.optim import SGD, AdaGrad, Adagrad, Adam, Optimizer, RMSProp, RMSprop
-from nn.perceptron import Perceptron, PerceptronResult
-from nn.schedules import ExponentialLR, StepLR
-from nn.serialization import ModelFileError
+from stepgrad.nn.module import Module
+from stepgrad.nn.optim import SGD, AdaGrad, Adagrad, Adam, Optimizer, RMSProp, RMSprop
+from stepgrad.nn.perceptron import Perceptron, PerceptronResult
+from stepgrad.nn.schedules import ExponentialLR, StepLR
+from stepgrad.nn.serialization import ModelFileError
 
 # Whoever adds an import above also adds its names here (ruff checks that they are exported).
 __all__ = [

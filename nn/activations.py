@@ -3,7 +3,7 @@
 Each one is a plain function from a `Value` to a `Value`, built from the engine's own
 operations, so its local gradient shows up when you step through the backward pass.
 
->>> from autograd import Value
+>>> from stepgrad import Value
 >>> activation("tanh")(Value(0.0)).data
 0.0
 >>> activation("linear")(Value(-2.0)).data
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from autograd import Value
+from stepgrad import Value
 
 Activation = Callable[[Value], Value]
 

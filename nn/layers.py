@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
-from autograd import Value
-from nn.activations import activation as find_activation
-from nn.module import Module
+from stepgrad import Value
+from stepgrad.nn.activations import activation as find_activation
+from stepgrad.nn.module import Module
 
 Input = Value | float | int
 DEFAULT_SEED = 0

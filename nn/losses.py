@@ -10,7 +10,7 @@ probabilities), `binary_cross_entropy_with_logits` (on raw scores, numerically s
 (labels -1/+1). Multi-class: `softmax`, `log_softmax`, `cross_entropy`. Distributions:
 `entropy`, `distribution_cross_entropy`, `kl_divergence`.
 
->>> from autograd import Value
+>>> from stepgrad import Value
 >>> y = Value(0.8)
 >>> loss = mse(y, 1.0)            # (0.8 - 1)^2
 >>> round(loss.data, 12)
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
-from autograd import Value
+from stepgrad import Value
 
 Scalar = Value | float | int
 
@@ -136,7 +136,7 @@ def _mean(terms: Sequence[Scalar], label: str) -> Value:
 def mse(preds: Any, targets: Any) -> Value:
     """Mean squared error: mean((y - t)^2); dL/dy = 2 (y - t) / n.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> y = [Value(2.5), Value(0.0)]
     >>> loss = mse(y, [3.0, -1.0])     # ((2.5 - 3)^2 + (0 + 1)^2) / 2
     >>> loss.data
@@ -151,7 +151,7 @@ def mse(preds: Any, targets: Any) -> Value:
 def mae(preds: Any, targets: Any) -> Value:
     """Mean absolute error (L1): mean(|y - t|); dL/dy = sign(y - t) / n (0 where y = t).
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> y = [Value(2.5), Value(0.0)]
     >>> loss = mae(y, [3.0, -1.0])     # (0.5 + 1) / 2
     >>> loss.data
@@ -169,7 +169,7 @@ def huber(preds: Any, targets: Any, delta: float = 1.0) -> Value:
     Squared error for small errors, absolute error (times delta) for large ones, so a few
     outliers cannot dominate. Same as torch.nn.functional.huber_loss.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> y = [Value(2.5), Value(0.0)]
     >>> loss = huber(y, [3.0, -3.0])   # (0.5 * 0.5^2 + 1 * (3 - 0.5)) / 2
     >>> loss.data
@@ -208,7 +208,7 @@ def binary_cross_entropy(probs: Any, targets: Any) -> Value:
     `probs` must lie strictly between 0 and 1 (e.g. a sigmoid output). dL/dp =
     (p - t) / (p (1 - p)) / n; through a sigmoid p = sigmoid(s) this becomes dL/ds = (p - t) / n.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> s = Value(0.0)
     >>> p = s.sigmoid()                       # 0.5
     >>> loss = binary_cross_entropy(p, 1)     # -log 0.5
@@ -246,7 +246,7 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     even |x| = 1000, where sigmoid(x) rounds to exactly 0 or 1.
     dL/dx = (sigmoid(x) - t) / n. Same as torch.nn.functional.binary_cross_entropy_with_logits.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> x = Value(1000.0)
     >>> loss = binary_cross_entropy_with_logits(x, 0)    # very sure, and wrong
     >>> loss.data
@@ -278,7 +278,7 @@ def hinge(scores: Any, targets: Any) -> Value:
     Zero once a sample is on the right side with margin t s >= 1; otherwise dL/ds = -t / n.
     This is the SVM loss of micrograd's demo (written with relu, whose slope at 0 is 0).
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> s = [Value(2.0), Value(0.5)]
     >>> loss = hinge(s, [1, 1])       # (max(0, 1 - 2) + max(0, 1 - 0.5)) / 2
     >>> loss.data
@@ -323,7 +323,7 @@ def softmax(logits: Any) -> list[Value]:
 
     Computed as exp(x_i - max x) / sum_j exp(x_j - max x), so large logits cannot overflow.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> [round(p.data, 4) for p in softmax([Value(1.0), Value(2.0), Value(3.0)])]
     [0.09, 0.2447, 0.6652]
     >>> [round(p.data, 4) for p in softmax([1000.0, 1000.0])]
@@ -391,7 +391,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     which the loss is -sum_j r_j log softmax(x)_j. A single row with a single class index is a
     batch of one. dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> x = [Value(2.0), Value(1.0), Value(0.1)]
     >>> loss = cross_entropy([x], [0])
     >>> round(loss.data, 6)

@@ -3,7 +3,7 @@
 Subclasses only override `parameters()` (and, to have their shape checked when loading,
 `describe()`); everything else works on that list.
 
->>> from autograd import Value
+>>> from stepgrad import Value
 >>> class Line(Module):
 ...     def __init__(self):
 ...         self.a, self.b = Value(2.0, label="a"), Value(1.0, label="b")
@@ -22,8 +22,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from autograd import Value
-from nn import serialization
+from stepgrad import Value
+from stepgrad.nn import serialization
 
 
 class Module:

@@ -15,7 +15,7 @@ last digits. A parameter that no backward pass has reached (p.grad_computed is F
 alone, as torch skips parameters whose grad is None. `lr` is a plain attribute: set it by hand
 or let a schedule from `nn.schedules` change it.
 
->>> from autograd import Value
+>>> from stepgrad import Value
 >>> w = Value(3.0)
 >>> opt = SGD([w], lr=0.1)
 >>> for _ in range(3):
@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from numbers import Real
 from typing import Any
 
-from autograd import Value
+from stepgrad import Value
 
 __all__ = ["SGD", "AdaGrad", "Adagrad", "Adam", "Optimizer", "RMSProp", "RMSprop"]
 
@@ -158,7 +158,7 @@ class SGD(Optimizer):
     With momentum m: b <- m b + (1 - dampening) g (b starts as the first g), then
     w <- w - lr * b, or with nesterov=True w <- w - lr * (g + m b). As torch.optim.SGD.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> w = Value(1.0); (w * w).backward()        # g = 2
     >>> opt = SGD([w], lr=0.1, momentum=0.9)
     >>> opt.step(); w.data                        # 1 - 0.1 * 2
@@ -205,7 +205,7 @@ class Adagrad(Optimizer):
     initial_accumulator_value), so the rate decays towards nothing. k counts the steps.
     As torch.optim.Adagrad.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> w = Value(1.0); (w * w).backward()        # g = 2, s = 4
     >>> opt = Adagrad([w], lr=0.5)
     >>> opt.step(); round(w.data, 9)              # 1 - 0.5 * 2 / (2 + 1e-10)
@@ -248,7 +248,7 @@ class RMSprop(Optimizer):
     centered=True divides by sqrt(v - a^2) + eps, a the running average of g.
     As torch.optim.RMSprop.
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> w = Value(1.0); (w * w).backward()        # g = 2, v = 0.01 * 4 = 0.04
     >>> opt = RMSprop([w], lr=0.01)
     >>> opt.step(); round(w.data, 6)              # 1 - 0.01 * 2 / (0.2 + 1e-8)
@@ -299,7 +299,7 @@ class Adam(Optimizer):
     amsgrad=True uses the largest v so far instead of v. As torch.optim.Adam (weight decay
     added to g, not decoupled as in AdamW).
 
-    >>> from autograd import Value
+    >>> from stepgrad import Value
     >>> w = Value(1.0); (w * w).backward()
     >>> opt = Adam([w], lr=0.1)
     >>> opt.step(); round(w.data, 6)              # the first step is lr * g / |g| = 0.1

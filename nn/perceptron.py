@@ -6,7 +6,7 @@ towards it, w <- w + eta * t * x and b <- b + eta * t. On linearly separable dat
 stops once every sample is right; on XOR it never would, so `fit` stops after `max_epochs` and
 keeps the best weights it saw (the "pocket" algorithm), which get 3 of the 4 cases right.
 
->>> from nn.data import and_gate, xor
+>>> from stepgrad.nn.data import and_gate, xor
 >>> p = Perceptron(2)
 >>> p.fit(*and_gate()).converged
 True

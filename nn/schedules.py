@@ -4,8 +4,8 @@ Call `schedule.step()` once per epoch, after `optimizer.step()`, as with
 torch.optim.lr_scheduler. Each schedule multiplies the optimiser's current `lr` when its time
 comes (PyTorch's "chainable" form), so the numbers are the same as torch's.
 
->>> from autograd import Value
->>> from nn.optim import SGD
+>>> from stepgrad import Value
+>>> from stepgrad.nn.optim import SGD
 >>> opt = SGD([Value(1.0)], lr=0.1)
 >>> schedule = StepLR(opt, step_size=2, gamma=0.5)
 >>> lrs = []
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nn.optim import Optimizer, _number
+from stepgrad.nn.optim import Optimizer, _number
 
 __all__ = ["ExponentialLR", "LRSchedule", "StepLR"]
 
@@ -31,7 +31,7 @@ class LRSchedule:
     def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
-                f"{type(self).__name__}: expected an optimiser from nn.optim, "
+                f"{type(self).__name__}: expected an optimiser from stepgrad.nn.optim, "
                 f"got {type(optimizer).__name__}"
             )
         self.optimizer = optimizer
@@ -61,8 +61,8 @@ class LRSchedule:
 class StepLR(LRSchedule):
     """lr = base_lr * gamma ** (epoch // step_size): multiply by gamma every step_size epochs.
 
-    >>> from autograd import Value
-    >>> from nn.optim import SGD
+    >>> from stepgrad import Value
+    >>> from stepgrad.nn.optim import SGD
     >>> opt = SGD([Value(1.0)], lr=1.0)
     >>> schedule = StepLR(opt, step_size=3)     # gamma = 0.1
     >>> for _ in range(3): schedule.step()
@@ -84,8 +84,8 @@ class StepLR(LRSchedule):
 class ExponentialLR(LRSchedule):
     """lr = base_lr * gamma ** epoch: multiply by gamma after every epoch.
 
-    >>> from autograd import Value
-    >>> from nn.optim import SGD
+    >>> from stepgrad import Value
+    >>> from stepgrad.nn.optim import SGD
     >>> opt = SGD([Value(1.0)], lr=1.0)
     >>> schedule = ExponentialLR(opt, gamma=0.5)
     >>> schedule.step(); schedule.step(); opt.lr

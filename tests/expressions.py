@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from autograd import Value
+from stepgrad import Value
 
 N_INPUTS = 3
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograd import Value
+from stepgrad import Value
 
 
 def neuron() -> Value:
@@ -36,7 +36,7 @@ def micrograd_readme_graph() -> Value:
 def xor_loss() -> Value:
     """Mean squared error of a 2-4-1 network (tanh, then sigmoid) over the 4 XOR samples:
     154 values, 228 backward steps (the README's walkthrough screenshot)."""
-    from nn import MLP
+    from stepgrad.nn import MLP
 
     model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=1)
     samples = [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]

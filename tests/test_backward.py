@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd import BackwardPass, Value, grad_mode, no_grad
+from stepgrad import BackwardPass, Value, grad_mode, no_grad
 
 
 def test_a_value_used_on_several_paths_gets_the_sum():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value
 from demos import optimizers
+from stepgrad import Value
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["SGD", "SGD+momentum", "Adagrad", "RMSprop", "Adam"]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import demos._terminal
-from autograd import Value
 from demos import xor
 from demos._terminal import Progress, decision_map
-from nn.data import xor as xor_table
+from stepgrad import Value
+from stepgrad.nn.data import xor as xor_table
 
 ROOT = Path(__file__).resolve().parent.parent
 

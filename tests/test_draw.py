@@ -1,4 +1,4 @@
-"""autograd.draw: what the DOT source says, what the SVG shows, and the errors a learner sees."""
+"""stepgrad.draw: what the DOT source says, what the SVG shows, and the errors a learner sees."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import xml.etree.ElementTree as ET
 import pytest
 from graphs import neuron
 
-from autograd import BackwardPass, GraphvizMissingError, Value, draw
-from autograd.backward import topological_order
-from autograd.draw import edge_ids, node_ids, step_edge_id
-from autograd.stepping import short
+from stepgrad import BackwardPass, GraphvizMissingError, Value, draw
+from stepgrad.backward import topological_order
+from stepgrad.draw import edge_ids, node_ids, step_edge_id
+from stepgrad.stepping import short
 
-# `autograd.draw` is the function (the package re-exports it); this is the module itself
-draw_module = importlib.import_module("autograd.draw")
+# `stepgrad.draw` is the function (the package re-exports it); this is the module itself
+draw_module = importlib.import_module("stepgrad.draw")
 
 pytest.importorskip("graphviz", reason="the graphviz Python package is not installed")
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from autograd import Value, no_grad
+from stepgrad import Value, no_grad
 
 NOT_NUMBERS = [
     ("str", "x", r"str 'x'"),

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd import GradCheck, Value, assert_gradcheck, gradcheck
+from stepgrad import GradCheck, Value, assert_gradcheck, gradcheck
 
 
 def bad_square(x: Value) -> Value:

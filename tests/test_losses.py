@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, assert_gradcheck
-from nn.losses import (
+from stepgrad import Value, assert_gradcheck
+from stepgrad.nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,

@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from autograd import Value
-from autograd.backward import topological_order
-from nn import ACTIVATIONS, MLP, Layer, Module, Neuron, activation
-from nn.data import and_gate, make_moons, or_gate, xor
+from stepgrad import Value
+from stepgrad.backward import topological_order
+from stepgrad.nn import ACTIVATIONS, MLP, Layer, Module, Neuron, activation
+from stepgrad.nn.data import and_gate, make_moons, or_gate, xor
 
 
 def weighted_sum(neuron, x):

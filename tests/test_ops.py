@@ -9,8 +9,8 @@ import math
 import pytest
 from graphs import micrograd_readme_graph
 
-from autograd import Value, gradcheck
-from autograd.backward import topological_order
+from stepgrad import Value, gradcheck
+from stepgrad.backward import topological_order
 
 POINTS = [-2.5, -1.3, -0.4, 0.3, 0.7, 1.9, 3.2]
 POSITIVE = [p for p in POINTS if p > 0]
@@ -262,7 +262,7 @@ def test_elu_is_accurate_just_below_zero():
 
 
 def test_max_and_min_with_a_number_make_one_node_with_one_input():
-    from autograd.stepping import formula, node_names
+    from stepgrad.stepping import formula, node_names
 
     a = Value(3.0, label="a")
     for out, op, local in ((a.max(2), "max 2", (1.0,)), (a.min(2), "min 2", (0.0,)),

@@ -7,8 +7,8 @@ import warnings
 
 import pytest
 
-from autograd import Value
-from nn.optim import SGD, AdaGrad, Adagrad, Adam, Optimizer, RMSProp, RMSprop
+from stepgrad import Value
+from stepgrad.nn.optim import SGD, AdaGrad, Adagrad, Adam, Optimizer, RMSProp, RMSprop
 
 # ----- the first steps by hand -------------------------------------------------------------
 # L(w1, w2) = 0.5 w1^2 + 2 w2^2, so dL/dw1 = w1 and dL/dw2 = 4 w2: every gradient below is
@@ -186,7 +186,7 @@ def test_bad_types_are_rejected():
     with pytest.raises(TypeError, match="got a single Value"):
         SGD(Value(1.0), lr=0.1)
     with pytest.raises(TypeError, match=r"pass model.parameters\(\), not the model itself"):
-        from nn import MLP
+        from stepgrad.nn import MLP
 
         SGD(MLP(2, [1]), lr=0.1)
     with pytest.raises(TypeError, match="lr must be a number, got str"):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from nn import Perceptron, PerceptronResult
-from nn.data import and_gate, or_gate, xor
+from stepgrad.nn import Perceptron, PerceptronResult
+from stepgrad.nn.data import and_gate, or_gate, xor
 
 
 @pytest.mark.parametrize("gate", [and_gate, or_gate])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from expressions import as_function, expressions, input_lists, run_values, show
 from hypothesis import HealthCheck, assume, given, settings
 
-from autograd import gradcheck
+from stepgrad import gradcheck
 
 KINK_MARGIN = 1e-3  # a finite difference that straddles a kink measures no derivative
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value
-from nn import MLP, Layer, ModelFileError, Module, Neuron
+from stepgrad import Value
+from stepgrad.nn import MLP, Layer, ModelFileError, Module, Neuron
 
 
 def snapshot(model):

@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 
-from autograd import Value
-from nn.optim import SGD, Adam
-from nn.schedules import ExponentialLR, StepLR
+from stepgrad import Value
+from stepgrad.nn.optim import SGD, Adam
+from stepgrad.nn.schedules import ExponentialLR, StepLR
 
 
 def lrs(make_schedule, epochs=10, lr=0.1):
@@ -46,7 +46,7 @@ def test_bad_arguments():
         StepLR(opt, step_size=0)
     with pytest.raises(ValueError, match="ExponentialLR: gamma must be > 0, got -0.5"):
         ExponentialLR(opt, gamma=-0.5)
-    with pytest.raises(TypeError, match="StepLR: expected an optimiser from nn.optim"):
+    with pytest.raises(TypeError, match="StepLR: expected an optimiser from stepgrad.nn.optim"):
         StepLR([Value(1.0)], step_size=2)
 
 

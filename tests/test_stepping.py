@@ -10,8 +10,8 @@ from expressions import expressions, input_lists, run_values, show
 from graphs import micrograd_readme_graph, neuron
 from hypothesis import assume, given, settings
 
-from autograd import BackwardPass, Value, print_backward
-from autograd.backward import topological_order
+from stepgrad import BackwardPass, Value, print_backward
+from stepgrad.backward import topological_order
 
 
 def shared() -> Value:

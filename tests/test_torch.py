@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is only used to cross-check
 from expressions import evaluate, expressions, input_lists, run_values, show  # noqa: E402
 from hypothesis import assume, given, settings  # noqa: E402
 
-from autograd import Value  # noqa: E402
+from stepgrad import Value  # noqa: E402
 
 F = torch.nn.functional
 

@@ -11,11 +11,11 @@ import pytest
 from browser import browser_skip_reason, chromium, open_page
 from graphs import neuron, xor_loss
 
-from autograd import BackwardPass, Value, walkthrough
-from autograd.backward import topological_order
-from autograd.draw import node_ids, step_edge_id
-from autograd.stepping import short
-from autograd.walkthrough import walkthrough_data, walkthrough_html
+from stepgrad import BackwardPass, Value, walkthrough
+from stepgrad.backward import topological_order
+from stepgrad.draw import node_ids, step_edge_id
+from stepgrad.stepping import short
+from stepgrad.walkthrough import walkthrough_data, walkthrough_html
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's `dot` program is not installed")
