@@ -117,7 +117,10 @@ def plan(
         else:
             core = inputs_within(target, depth)
             what = f"{names[target]} and its inputs up to {depth} steps back"
-        view.shown, view.side = with_side_inputs(core)
+        if depth is None:
+            view.shown, view.side = with_side_inputs(core)
+        else:  # the values `depth` steps back are drawn without their inputs (dashed)
+            view.shown = core
         size = len(view.shown)
     elif depth is not None:
         raise ValueError(f"{who}: depth= needs focus= (the value whose inputs to show)")
