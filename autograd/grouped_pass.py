@@ -5,8 +5,9 @@ but each `next()` applies the next edges out of one group in a row: the edges th
 the gradient flows back through neuron `L2.n3`, then the next group. The edges come in
 backward()'s own order, so a neuron's edges may come in a few pieces (its output first, the
 rest after the neuron that feeds it). Each step says which boxes the gradient reached and
-their gradient now (a box shows its output(s): the range over all outputs reached so far). Values drawn on their own
-(a group of one value, or a group named in `expand`) still step one edge at a time.
+their gradient now (a box shows its output(s): the range over all outputs reached so far).
+Values drawn on their own (a group of one value, or a group named in `expand`) still step
+one edge at a time.
 
 >>> from stepgrad.nn import MLP
 >>> model = MLP(2, [2, 1], activation="tanh", seed=0)
