@@ -109,9 +109,9 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     if title is None:
         title = f"Backward pass of {data['root_name']}"
-    return (PAGE.replace("%%TITLE%%", html.escape(title))
-                .replace("%%DATA%%", _script_json(data))
-                .replace("%%SVG%%", svg))
+    # One pass over the page: a label that reads "%%SVG%%" is text, not a placeholder.
+    fill = {"%%TITLE%%": html.escape(title), "%%DATA%%": _script_json(data), "%%SVG%%": svg}
+    return re.sub("%%(?:TITLE|DATA|SVG)%%", lambda m: fill[m.group()], PAGE)
 
 
 def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *,
