@@ -47,8 +47,8 @@ __all__ = [
 
 # How the walkthrough frame is sized: the graph's own height, plus the page's header
 # (buttons, the step's formula and equation) and footer, within these bounds.
-FRAME_CHROME_PX = 200  # header + footer + the graph's padding + a horizontal scrollbar
-FRAME_MIN_PX, FRAME_MAX_PX = 320, 720
+FRAME_CHROME_PX = 260  # header + footer + the graph's padding + a horizontal scrollbar
+FRAME_MIN_PX, FRAME_MAX_PX = 320, 760
 OPEN_TABLE_ROWS = 12  # a longer table of steps starts folded when the walkthrough is shown
 
 STEP_HEADER = ("step", "node = formula", "input", "upstream", "local", "contribution",
