@@ -388,6 +388,10 @@ class Value:
             local = (0.0, 1.0)
         return Value(a if local[0] else b, "", parents, local[: len(parents)], op)
 
+    def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
+        from stepgrad.display import value_html
+        return value_html(self)
+
 
 def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> OverflowError:
     """The error for an operation whose local gradient is too large for a float."""
