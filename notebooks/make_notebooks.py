@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 HERE = Path(__file__).resolve().parent
 
@@ -23,7 +27,8 @@ INSTALL = '%pip install -q "stepgrad[draw,plot]"'
 START = f"""
 # %% [markdown]
 Run the next cell first. In Google Colab it installs stepgrad; where stepgrad is already
-installed, it does nothing.
+installed, it does nothing. (If pip cannot find stepgrad, see "In Jupyter or Google Colab" in
+stepgrad's README.)
 
 # %%
 {INSTALL}
@@ -707,7 +712,7 @@ def cells(text: str) -> list[tuple[str, str]]:
     return [(kind, "\n".join(lines).strip("\n")) for kind, lines in out]
 
 
-def build(text: str):
+def build(text: str) -> NotebookNode:
     """The notebook (an nbformat NotebookNode) for one percent-format text, without outputs."""
     import nbformat
 

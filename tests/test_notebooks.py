@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from demos.optimizers import OPTIMIZERS, train
+
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "notebooks"
 NAMES = ["01_chain_rule.ipynb", "02_neuron_and_mlp.ipynb", "03_perceptron_and_xor.ipynb",
@@ -235,11 +237,6 @@ def check_losses(nb) -> None:
 
 def check_optimizers(nb) -> None:
     """The notebook's walks end where demos/optimizers.py's training ends."""
-    sys.path.insert(0, str(ROOT))
-    try:
-        from demos.optimizers import OPTIMIZERS, train
-    finally:
-        sys.path.remove(str(ROOT))
     lines = printed(nb)
     ends = [line.strip() for line in lines if ": after 200 steps (a, b) = (" in line]
     assert [line.split(":")[0] for line in ends] == list(OPTIMIZERS)
