@@ -9,7 +9,7 @@
 """
 
 from stepgrad.draw import GraphvizMissingError, draw
-from stepgrad.grad_mode import no_grad
+from stepgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from stepgrad.gradcheck import GradCheck, assert_gradcheck, gradcheck
 from stepgrad.stepping import BackwardPass, BackwardStep, print_backward
 from stepgrad.value import Value
@@ -23,8 +23,11 @@ __all__ = [
     "Value",
     "assert_gradcheck",
     "draw",
+    "enable_grad",
     "gradcheck",
+    "is_grad_enabled",
     "no_grad",
     "print_backward",
+    "set_grad_enabled",
     "walkthrough",
 ]

@@ -75,7 +75,8 @@ class Value:
         self._grad: float | None = None  # None means "no backward pass has reached me yet"
         self.label = label
         self._op = _op
-        if _parents and grad_mode.enabled:  # inside no_grad(), nothing is remembered
+        # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
+        if _parents and (not grad_mode.disabled or grad_mode.is_grad_enabled()):
             for g in _local:
                 if g - g != 0.0:  # a local gradient too large for a float: never pass inf on
                     raise _infinite_gradient(data, _op, _parents)
