@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 
 from stepgrad.backward import topological_order
-from stepgrad.draw import _build, edge_ids, node_ids
+from stepgrad.draw import TITLE_LIMIT, _build, edge_ids, node_ids, visible
 from stepgrad.stepping import BackwardPass, short
-from stepgrad.value import Number, Value, as_float
+from stepgrad.value import Number, Value, as_float, describe
 from stepgrad.walkthrough_page import PAGE
 
 __all__ = ["walkthrough", "walkthrough_html", "walkthrough_data"]
@@ -77,8 +77,9 @@ def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
 
 
 def _script_json(data: object) -> str:
-    """JSON that is safe inside <script>: no '<', '>', '&' or line separators left raw."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """JSON that is safe inside <script>: no '<', '>', '&' or line separators left raw, and
+    only ASCII (so a lone surrogate in a hand-made operation's name is escaped, not fatal)."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
@@ -92,6 +93,12 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
         raise TypeError(
             f"walkthrough: expected the Value whose backward pass to show, got "
             f"{type(root).__name__} {root!r}"
+        )
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"walkthrough: title must be a string (or None), got {describe(title)}")
+    if not isinstance(rankdir, str):
+        raise TypeError(
+            f"walkthrough: rankdir must be a string such as 'LR', got {describe(rankdir)}"
         )
     data = walkthrough_data(root, grad)
     # Draw with the widest gradient each box will ever show, so every number fits its box.
@@ -109,9 +116,17 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     if title is None:
         title = f"Backward pass of {data['root_name']}"
-    return (PAGE.replace("%%TITLE%%", html.escape(title))
-                .replace("%%DATA%%", _script_json(data))
-                .replace("%%SVG%%", svg))
+    return fill_page(html.escape(visible(title, TITLE_LIMIT)), _script_json(data), svg)
+
+
+_MARKER = re.compile("%%(TITLE|DATA|SVG)%%")
+
+
+def fill_page(title: str, data: str, svg: str) -> str:
+    """The page template with its three markers filled in, in one pass over the template only:
+    a marker that appears in a title, a label or the drawing is left alone, never filled."""
+    parts = {"TITLE": title, "DATA": data, "SVG": svg}
+    return _MARKER.sub(lambda m: parts[m.group(1)], PAGE)
 
 
 def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *,
