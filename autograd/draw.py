@@ -151,8 +151,9 @@ def visible(text: str, limit: int) -> str:
 
 
 def _html_text(text: str, limit: int) -> str:
-    """Text for inside an HTML-like Graphviz label: visible(), then HTML-escaped."""
-    return html.escape(visible(text, limit))
+    """Text for inside an HTML-like Graphviz label, shown exactly as typed: visible(), then
+    HTML-escaped, with backslashes doubled (Graphviz reads \\N there as the node's name)."""
+    return html.escape(visible(text, limit)).replace("\\", "\\\\")
 
 
 def _plain_text(text: str, limit: int) -> str:

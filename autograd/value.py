@@ -47,6 +47,7 @@ def describe(x: object, limit: int = 60) -> str:
         text = short_repr.repr(x)
     except Exception:  # a repr that fails (an integer with too many digits inside a list, ...)
         text = "(cannot be shown)"
+    text = re.sub(r"\s*\n\s*", " ", text)  # one line, even for numpy's repr of a matrix
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{type(x).__name__} {text}"
