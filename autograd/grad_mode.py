@@ -104,12 +104,16 @@ def _close(frame: _Frame) -> None:
 
 def _leave(frame: _Frame) -> None:
     """End the block of `frame`, and any bare set_grad_enabled() call made inside it."""
-    inner = _frame.get()
-    while inner is not None and inner is not frame:
-        if inner.bare:
-            _close(inner)
-        inner = inner.outer
     _close(frame)
+    inside, inner = [], _frame.get()
+    while inner is not None and inner is not frame:
+        inside.append(inner)
+        inner = inner.outer
+    if inner is None:  # left in another context than the one that entered it: leave that be
+        return
+    for f in inside:
+        if f.bare:
+            _close(f)
     _frame.set(frame.outer)
 
 

@@ -338,3 +338,17 @@ class GradModeMachine(RuleBasedStateMachine):
 GradModeMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=40,
                                              deadline=None)
 test_grad_mode_machine = GradModeMachine.TestCase
+
+
+def test_a_block_left_in_another_context_ends_without_touching_that_context():
+    import contextvars
+
+    other = contextvars.Context()  # made before the block: the block is not in it
+    other.run(set_grad_enabled, False)
+    block = no_grad()
+    block.__enter__()
+    assert not records()
+    other.run(block.__exit__, None, None, None)  # the block ends from the other context
+    assert records()  # the block is over here
+    assert not other.run(is_grad_enabled)  # and the other context's own switch still holds
+    other.run(set_grad_enabled, True)
