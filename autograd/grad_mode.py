@@ -20,7 +20,8 @@ that ends is over for every copy too, so no copy can keep grad mode off for good
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from types import TracebackType
 
@@ -118,7 +119,7 @@ def _leave(frame: _Frame) -> None:
 
 
 @contextmanager
-def _mode(enabled: bool):
+def _mode(enabled: bool) -> Iterator[None]:
     frame = _open(enabled, bare=False)
     try:
         yield
@@ -126,7 +127,7 @@ def _mode(enabled: bool):
         _leave(frame)
 
 
-def no_grad():
+def no_grad() -> AbstractContextManager[None]:
     """A block in which operations give plain results that remember no inputs.
 
     Use it for inference, e.g. drawing a decision map: no graph is built, so nothing is kept
@@ -144,7 +145,7 @@ def no_grad():
     return _mode(False)
 
 
-def enable_grad():
+def enable_grad() -> AbstractContextManager[None]:
     """A block that records the graph again, even inside `no_grad()` (as torch.enable_grad).
 
     >>> from stepgrad import Value, no_grad, enable_grad

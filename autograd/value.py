@@ -468,7 +468,7 @@ class Value:
         return Value(a if local[0] else b, "", parents, local[: len(parents)], op)
 
 
-def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> ArithmeticError:
+def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
     """The error for an operation whose local gradient is too large for a float."""
     bad_input = _first_not_finite(op, parents)
     if bad_input is not None:
@@ -479,7 +479,7 @@ def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> Arit
     )
 
 
-def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> ArithmeticError:
+def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
     """The error for an operation whose result is not a finite number."""
     if not op:
         return ValueError(f"Value(): got {data}, but a Value must hold a finite number")
@@ -595,7 +595,7 @@ def _bad_operation_name(op: object) -> TypeError:
     return TypeError(f"Value(): the operation's name must be a string, got {describe(op)}")
 
 
-def _bad_local_gradient(data: float, op: str, parents: object, local: object) -> ArithmeticError:
+def _bad_local_gradient(data: float, op: str, parents: object, local: object) -> Exception:
     """The error for local gradients that are not finite numbers (a hand-made operation)."""
     if not isinstance(local, (tuple, list)):
         return TypeError(
@@ -604,7 +604,9 @@ def _bad_local_gradient(data: float, op: str, parents: object, local: object) ->
         )
     for k, g in enumerate(local, start=1):
         if not isinstance(g, Real):
-            return TypeError(f"'{op}': local gradient {k} must be a number, got {describe(g)}")
+            return TypeError(
+                f"'{op}': local gradient {k} must be a number, got {describe(g)}{_hint(g)}"
+            )
         try:
             float(g)
         except OverflowError:
