@@ -13,7 +13,7 @@ import sys as _sys
 import types as _types
 from typing import TYPE_CHECKING, Any
 
-from stepgrad.grad_mode import no_grad
+from stepgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from stepgrad.stepping import BackwardPass, BackwardStep, print_backward
 from stepgrad.value import Value
 
@@ -40,9 +40,12 @@ __all__ = [
     "Value",
     "assert_gradcheck",
     "draw",
+    "enable_grad",
     "gradcheck",
+    "is_grad_enabled",
     "no_grad",
     "print_backward",
+    "set_grad_enabled",
     "walkthrough",
 ]
 

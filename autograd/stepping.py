@@ -62,7 +62,7 @@ def formula(node: Value, names: dict[Value, str]) -> str:
         return f"{args[0]} {op} {args[1]}"
     if op == "-":
         return f"-{args[0]}"
-    if op[0] in "+-*/":  # 'a * 2', 'a ** 2'
+    if op and op[0] in "+-*/":  # 'a * 2', 'a ** 2'
         return f"{args[0]} {op}"
     return f"{op} {args[0]}"  # '2 - a', '1 / a'
 

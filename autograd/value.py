@@ -8,11 +8,14 @@ multiplies those stored numbers by the upstream gradient: see `autograd/backward
 from __future__ import annotations
 
 import math
-from numbers import Real
+import re
+from numbers import Integral, Real
 
 from stepgrad import grad_mode
 
 Number = int | float
+_NO_LABEL = ""  # the label of every node an operation makes (one object: checked by identity)
+_BAD_LABEL_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def _show(x: float) -> str:
@@ -24,19 +27,49 @@ def as_float(x: object, operation: str) -> float:
     """Turn a plain, finite number into a float, or raise an error that names the operation."""
     if type(x) is not float:
         if not isinstance(x, Real):
-            kind = type(x).__name__
-            hint = " (use .data to get the number out of a Value)" if isinstance(x, Value) else ""
-            raise TypeError(f"{operation}: expected a real number, got {kind} {x!r}{hint}")
+            raise TypeError(f"{operation}: expected a real number, got {describe(x)}{_hint(x)}")
         try:
             x = float(x)
         except OverflowError:
-            raise OverflowError(
-                f"{operation}: an integer with {len(str(abs(int(x))))} digits is too large "
-                f"for a float"
-            ) from None
+            raise OverflowError(f"{operation}: {too_large(x)} is too large for a float") from None
     if x - x != 0.0:  # true only for nan and +-inf
         raise ValueError(f"{operation}: got {x}, but only finite numbers are allowed")
     return x
+
+
+def describe(x: object, limit: int = 60) -> str:
+    """`x` for an error message: its type and a short repr (never huge, never failing)."""
+    import reprlib
+
+    short_repr = reprlib.Repr()
+    short_repr.maxstring = short_repr.maxother = limit
+    try:
+        text = short_repr.repr(x)
+    except Exception:  # a repr that fails (an integer with too many digits inside a list, ...)
+        text = "(cannot be shown)"
+    text = re.sub(r"\s*\n\s*", " ", text)  # one line, even for numpy's repr of a matrix
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(x).__name__} {text}"
+
+
+def _hint(x: object) -> str:
+    """What to do instead, for the things learners pass where one number is expected."""
+    if isinstance(x, Value):
+        return " (use .data to get the number out of a Value)"
+    if (hasattr(x, "__len__") and not isinstance(x, (str, bytes))) or hasattr(x, "shape"):
+        return " (a Value holds one number: make one Value per number)"
+    return ""
+
+
+def too_large(x: object) -> str:
+    """'an integer with 401 digits', without str() of a huge integer (slow, and limited)."""
+    if isinstance(x, Integral):
+        n = abs(int(x))
+        if n.bit_length() < 10_000:  # about 3,000 digits: str() is quick and allowed
+            return f"an integer with {len(str(n))} digits"
+        return f"an integer with about {int(n.bit_length() * math.log10(2)) + 1:,} digits"
+    return f"the {type(x).__name__} number"
 
 
 class Value:
@@ -52,12 +85,17 @@ class Value:
     Attributes:
         data: the number this node holds (a float).
         grad: d(output)/d(this node) after `backward()`; 0.0 until a backward pass reaches it.
-        label: an optional name, used when stepping through and drawing the graph.
+        label: an optional name, used when stepping through and drawing the graph (a string
+            on one line; None means no label).
     """
 
     # An operation has one or two inputs; each is stored with its local gradient in a slot of
     # its own (not in tuples), so that a node is one object for Python's garbage collector.
-    __slots__ = ("data", "_grad", "label", "_op", "_in1", "_local1", "_in2", "_local2")
+    __slots__ = ("data", "_grad", "_label", "_op", "_in1", "_local1", "_in2", "_local2")
+
+    # numpy: `np.float64(2) * v` and `array * v` call Value's own __rmul__ (a Value, or a clear
+    # error for an array), instead of numpy making an array of Values
+    __array_priority__ = 1000
 
     def __init__(
         self,
@@ -73,23 +111,28 @@ class Value:
             raise _not_finite(data, _op, _parents)
         self.data = data
         self._grad: float | None = None  # None means "no backward pass has reached me yet"
-        self.label = label
+        if label is not _NO_LABEL:  # operations pass "": only a learner's label is checked
+            label = check_label(label)
+        self._label = label
+        if _op.__class__ is not str:
+            raise _bad_operation_name(_op)
         self._op = _op
-        if _parents and grad_mode.enabled:  # inside no_grad(), nothing is remembered
-            for g in _local:
-                if g - g != 0.0:  # a local gradient too large for a float: never pass inf on
-                    raise _infinite_gradient(data, _op, _parents)
+        # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
+        if _parents and (not grad_mode.disabled or grad_mode.is_grad_enabled()):
+            try:  # g * 0.0 is 0 for a finite g, nan for +-inf and nan, an error for a non-number
+                for g in _local:
+                    if g * 0.0 != 0.0:  # a local gradient too large for a float: never pass inf on
+                        raise OverflowError
+            except (TypeError, ValueError, OverflowError):
+                raise _bad_local_gradient(data, _op, _parents, _local) from None
             try:
                 if len(_parents) == 2:
                     (self._in1, self._in2), (self._local1, self._local2) = _parents, _local
                 else:
                     (self._in1,), (self._local1,) = _parents, _local
                     self._in2, self._local2 = None, 0.0
-            except ValueError:
-                raise ValueError(
-                    f"'{_op}': an operation takes one or two inputs, each with one local "
-                    f"gradient; got {len(_parents)} inputs and {len(_local)} local gradients"
-                ) from None
+            except (TypeError, ValueError):
+                raise _bad_inputs(_op, _parents, _local) from None
         else:  # no inputs: an input or a parameter (a leaf)
             self._in1 = self._in2 = None
             self._local1 = self._local2 = 0.0
@@ -105,6 +148,15 @@ class Value:
     @grad.setter
     def grad(self, value: Number) -> None:
         self._grad = as_float(value, "setting .grad")
+
+    @property
+    def label(self) -> str:
+        """The learner's name for this value ("" for none), shown when stepping and drawing."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str | None) -> None:
+        self._label = check_label(label)
 
     @property
     def grad_computed(self) -> bool:
@@ -223,17 +275,21 @@ class Value:
         if type(other) is Value:
             a, b = self.data, other.data
             if b == 0.0:
-                raise ZeroDivisionError(f"division by zero in a / b: a = {_show(a)}, b = 0")
+                raise _division_by_zero(self, other)
+            if b - b != 0.0:  # a / inf would be a silent 0
+                raise _holds(other, "/")
             return Value(a / b, "", (self, other), (1.0 / b, -(a / b) / b), "/")
         c = as_float(other, "/")
         if c == 0.0:
-            raise ZeroDivisionError(f"division by zero in a / {_show(c)}: a = {_show(self.data)}")
+            raise _division_by_zero(self, c)
         return Value(self.data / c, "", (self,), (1.0 / c,), f"/ {_show(c)}")
 
     def __rtruediv__(self, other: Value | Number) -> Value:
         c, b = as_float(other, "/"), self.data
         if b == 0.0:
-            raise ZeroDivisionError(f"division by zero in {_show(c)} / b: b = 0")
+            raise _division_by_zero(c, self)
+        if b - b != 0.0:  # 1 / inf would be a silent 0
+            raise _holds(self, f"{_show(c)} /")
         return Value(c / b, "", (self,), (-(c / b) / b,), f"{_show(c)} /")
 
     def __neg__(self) -> Value:
@@ -246,28 +302,33 @@ class Value:
         if type(other) is Value:
             return self._pow_value(other)
         n, a = as_float(other, "**"), self.data
-        where = f"{_show(a)} ** {_show(n)}"
+        if a - a != 0.0:  # nan ** 0 would be a silent 1
+            raise _holds(self, f"** {_show(n)}")
         if n == 0.0:  # a ** 0 is 1 everywhere, so its slope is 0 (even at a = 0)
             return Value(1.0, "", (self,), (0.0,), "** 0")
         if a == 0.0 and n < 0.0:
-            raise ZeroDivisionError(f"{where}: zero cannot be raised to a negative power")
+            raise ZeroDivisionError(f"{_power(self, n)}: zero cannot be raised to a negative power")
         if a < 0.0 and not n.is_integer():
-            raise ValueError(f"{where}: a negative number has no real fractional power")
+            raise ValueError(f"{_power(self, n)}: a negative number has no real fractional power")
         if a == 0.0 and n < 1.0:
-            raise ValueError(f"{where}: the value is 0 but its gradient is infinite at 0")
+            raise ValueError(f"{_power(self, n)}: the value is 0 but its gradient is infinite at 0")
         try:
             out = a**n
             local = n * a ** (n - 1.0)
         except OverflowError:
-            raise OverflowError(f"{where} (or its gradient) is too large for a float") from None
+            raise OverflowError(
+                f"{_power(self, n)} (or its gradient) is too large for a float"
+            ) from None
         return Value(out, "", (self,), (local,), f"** {_show(n)}")
 
     def _pow_value(self, exponent: Value) -> Value:
         """a ** b with b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a), so a must be > 0."""
         a, b = self.data, exponent.data
+        if a - a != 0.0 or b - b != 0.0:  # 1 ** nan would be a silent 1
+            raise _holds(self if a - a != 0.0 else exponent, "**")
         if a <= 0.0:
             raise ValueError(
-                f"{_show(a)} ** {_show(b)}: with a Value exponent the base must be positive "
+                f"{_power(self, exponent)}: with a Value exponent the base must be positive "
                 f"(the gradient for the exponent needs log(base)), got base {_show(a)}"
             )
         try:
@@ -275,43 +336,53 @@ class Value:
             local = b * a ** (b - 1.0)
         except OverflowError:
             raise OverflowError(
-                f"{_show(a)} ** {_show(b)} (or its gradient) is too large for a float"
+                f"{_power(self, exponent)} (or its gradient) is too large for a float"
             ) from None
         return Value(out, "", (self, exponent), (local, out * math.log(a)), "**")
 
     def __rpow__(self, other: Value | Number) -> Value:
         c, b = as_float(other, "**"), self.data
+        if b - b != 0.0:  # 2 ** -inf would be a silent 0
+            raise _holds(self, f"{_show(c)} **")
         if c <= 0.0:
             raise ValueError(
-                f"{_show(c)} ** {_show(b)}: with a Value exponent the base must be positive "
+                f"{_power(c, self)}: with a Value exponent the base must be positive "
                 f"(the gradient needs log(base)), got base {_show(c)}"
             )
         try:
             out = c**b
         except OverflowError:
-            raise OverflowError(f"{_show(c)} ** {_show(b)} is too large for a float") from None
+            raise OverflowError(f"{_power(c, self)} is too large for a float") from None
         return Value(out, "", (self,), (out * math.log(c),), f"{_show(c)} **")
 
     # ----- functions --------------------------------------------------------------------------
 
     def exp(self) -> Value:
         """e ** x; its local gradient is e ** x itself."""
+        x = self.data
+        if x - x != 0.0:  # exp(-inf) would be a silent 0
+            raise _holds(self, "exp")
         try:
-            out = math.exp(self.data)
+            out = math.exp(x)
         except OverflowError:
-            raise OverflowError(f"exp({_show(self.data)}) is too large for a float") from None
+            raise OverflowError(f"{_call('exp', self)} is too large for a float") from None
         return Value(out, "", (self,), (out,), "exp")
 
     def log(self) -> Value:
         """Natural logarithm; local gradient 1 / x. Only defined for x > 0."""
         x = self.data
         if x <= 0.0:
-            raise ValueError(f"log({_show(x)}): log is only defined for positive numbers")
+            if x - x != 0.0:
+                raise _holds(self, "log")
+            raise ValueError(f"{_call('log', self)}: log is only defined for positive numbers")
         return Value(math.log(x), "", (self,), (1.0 / x,), "log")
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, between -1 and 1; local gradient 1 - tanh(x)**2."""
-        t = math.tanh(self.data)
+        x = self.data
+        if x - x != 0.0:  # tanh(inf) would be a silent 1
+            raise _holds(self, "tanh")
+        t = math.tanh(x)
         return Value(t, "", (self,), (1.0 - t * t,), "tanh")
 
     def sigmoid(self) -> Value:
@@ -320,6 +391,8 @@ class Value:
         Computed so that no exp() overflows, however large |x| is.
         """
         x = self.data
+        if x - x != 0.0:  # sigmoid(inf) would be a silent 1
+            raise _holds(self, "sigmoid")
         if x >= 0.0:
             s = 1.0 / (1.0 + math.exp(-x))
         else:
@@ -332,6 +405,8 @@ class Value:
         x = self.data
         if x > 0.0:
             return Value(x, "", (self,), (1.0,), "relu")
+        if x - x != 0.0:  # relu(nan) or relu(-inf) would be a silent 0
+            raise _holds(self, "relu")
         return Value(0.0, "", (self,), (0.0,), "relu")
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
@@ -346,6 +421,8 @@ class Value:
         k, x = as_float(alpha, "elu(alpha)"), self.data
         if x > 0.0:
             return Value(x, "", (self,), (1.0,), "elu")
+        if x - x != 0.0:  # elu(-inf) would be a silent -alpha
+            raise _holds(self, "elu")
         # expm1(x) = e**x - 1 without the cancellation that loses small x (elu(-1e-10))
         return Value(k * math.expm1(x), "", (self,), (k * math.exp(x),), "elu")
 
@@ -380,6 +457,8 @@ class Value:
         else:  # a constant is not a node: one input, and the op shows the constant
             a, b = self.data, as_float(other, name)
             parents, op = (self,), f"{name} {_show(b)}"
+        if a - a != 0.0 or b - b != 0.0:  # max(nan, 1) would be a silent 1
+            raise _holds(self if a - a != 0.0 else other, op)
         if a == b:
             local = (0.5, 0.5)
         elif (a > b) == larger:
@@ -393,19 +472,150 @@ class Value:
         return value_html(self)
 
 
-def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> OverflowError:
+def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
     """The error for an operation whose local gradient is too large for a float."""
-    inputs = ", ".join(_show(p.data) for p in parents)
+    bad_input = _first_not_finite(op, parents)
+    if bad_input is not None:
+        return bad_input
     return OverflowError(
-        f"'{op}' on {inputs} gave {_show(data)}, but its gradient there is too large for a float"
+        f"'{op}' on {_inputs(parents)} gave {_show(data)}, but its gradient there is too large "
+        "for a float"
     )
 
 
-def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> ArithmeticError:
+def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
     """The error for an operation whose result is not a finite number."""
     if not op:
         return ValueError(f"Value(): got {data}, but a Value must hold a finite number")
-    inputs = ", ".join(_show(p.data) for p in parents)
+    bad_input = _first_not_finite(op, parents)
+    if bad_input is not None:
+        return bad_input
     return OverflowError(
-        f"'{op}' on {inputs} gave {data}: the result is too large for a float"
+        f"'{op}' on {_inputs(parents)} gave {data}: the result is too large for a float"
     )
+
+
+# ----- the words of error messages (only ever run when something is wrong) --------------------
+
+def _holds(value: Value, op: str) -> ValueError:
+    """The error for an input that holds nan or an infinity (its .data was set by hand)."""
+    who = value._label or "an input"
+    return ValueError(
+        f"'{op}': {who} holds {value.data}, not a finite number (was its .data set by hand?); "
+        "a Value must always hold a finite number"
+    )
+
+
+def _first_not_finite(op: str, parents: tuple[Value, ...]) -> ValueError | None:
+    """_holds() for the first input whose data is not a finite number, if there is one."""
+    for p in parents:
+        x = p.data
+        if isinstance(x, float) and x - x != 0.0:
+            return _holds(p, op)
+    return None
+
+
+def _inputs(parents: tuple[Value, ...]) -> str:
+    """The inputs of an operation for a message: '2, 3', or 'a = 2, b = 3' with labels."""
+    return ", ".join(f"{p._label} = {_show(p.data)}" if p._label else _show(p.data)
+                     for p in parents)
+
+
+def _formula(op: str, *operands: Value | float) -> str:
+    """'2 ** 3', or 'x ** 3 with x = 2' when the learner labelled the Values."""
+    parts, known = [], []
+    for v in operands:
+        if isinstance(v, Value) and v._label:
+            parts.append(v._label)
+            known.append(f"{v._label} = {_show(v.data)}")
+        else:
+            parts.append(_show(v.data if isinstance(v, Value) else v))
+    text = f" {op} ".join(parts)
+    return f"{text} with {', '.join(known)}" if known else text
+
+
+def _power(base: Value | float, exponent: Value | float) -> str:
+    return _formula("**", base, exponent)
+
+
+def _call(function: str, x: Value) -> str:
+    """'log(-1)', or 'log(loss) with loss = -1' when x has a label."""
+    if x._label:
+        return f"{function}({x._label}) with {x._label} = {_show(x.data)}"
+    return f"{function}({_show(x.data)})"
+
+
+def _division_by_zero(a: Value | float, b: Value | float) -> ZeroDivisionError:
+    """'division by zero in a / zero: a = 1, zero = 0', with the learner's labels if any."""
+    if isinstance(a, Value) and isinstance(b, Value):
+        na, nb = a._label or "a", b._label or "b"
+        where = f"{na} / {nb}: {na} = {_show(a.data)}, {nb} = 0"
+    elif isinstance(a, Value):
+        na = a._label or "a"
+        where = f"{na} / 0: {na} = {_show(a.data)}"
+    else:
+        nb = b._label or "b"  # type: ignore[union-attr]
+        where = f"{_show(a)} / {nb}: {nb} = 0"  # type: ignore[arg-type]
+    return ZeroDivisionError(f"division by zero in {where}")
+
+
+def check_label(label: object) -> str:
+    """A label as it is stored: a string on one line ("" for None), or a clear error.
+
+    Any character may be used except control characters such as a newline or a tab (and
+    the few that no file can hold): a label is a name, shown in tables and drawings.
+    """
+    if type(label) is str:
+        if label.isprintable():
+            return label
+        bad = _BAD_LABEL_CHAR.search(label)
+        if bad is None:
+            return label  # e.g. a no-break space or a zero-width joiner: fine
+        raise ValueError(
+            f"label {describe(label).partition(' ')[2]}: contains {bad.group()!r} at position "
+            f"{bad.start() + 1}; a label is a name on one line, without control characters"
+        )
+    if label is None:
+        return ""
+    if isinstance(label, str):
+        return check_label(str.__str__(label))
+    raise TypeError(
+        f"label: expected a string, got {describe(label)} (to show a number, use str(...))"
+    )
+
+
+def _bad_inputs(op: str, parents: object, local: object) -> ValueError:
+    """The error for a hand-made node without one or two inputs, each with a local gradient."""
+    def count(x: object) -> str:
+        return str(len(x)) if isinstance(x, (tuple, list)) else f"not a tuple ({describe(x)})"
+
+    return ValueError(
+        f"'{op}': an operation takes one or two inputs, each with one local gradient; got "
+        f"{count(parents)} inputs and {count(local)} local gradients"
+    )
+
+
+def _bad_operation_name(op: object) -> TypeError:
+    return TypeError(f"Value(): the operation's name must be a string, got {describe(op)}")
+
+
+def _bad_local_gradient(data: float, op: str, parents: object, local: object) -> Exception:
+    """The error for local gradients that are not finite numbers (a hand-made operation)."""
+    if not isinstance(local, (tuple, list)):
+        return TypeError(
+            f"'{op}': the local gradients must be a tuple of numbers, one per input, got "
+            f"{describe(local)}"
+        )
+    for k, g in enumerate(local, start=1):
+        if not isinstance(g, Real):
+            return TypeError(
+                f"'{op}': local gradient {k} must be a number, got {describe(g)}{_hint(g)}"
+            )
+        try:
+            float(g)
+        except OverflowError:
+            return OverflowError(f"'{op}': local gradient {k} is {too_large(g)}, too large "
+                                 "for a float")
+    if isinstance(parents, tuple) and all(isinstance(p, Value) for p in parents):
+        return _infinite_gradient(data, op, parents)
+    return OverflowError(f"'{op}' gave {_show(data)}, but its gradient is too large for a float")
