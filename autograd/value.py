@@ -314,7 +314,7 @@ class Value:
             raise ValueError(f"{_power(self, n)}: the value is 0 but its gradient is infinite at 0")
         try:
             out = a**n
-            local = n * a ** (n - 1.0)
+            local = _power_slope(a, n)
         except OverflowError:
             raise OverflowError(
                 f"{_power(self, n)} (or its gradient) is too large for a float"
@@ -333,7 +333,7 @@ class Value:
             )
         try:
             out = a**b
-            local = b * a ** (b - 1.0)
+            local = _power_slope(a, b)
         except OverflowError:
             raise OverflowError(
                 f"{_power(self, exponent)} (or its gradient) is too large for a float"
@@ -470,6 +470,24 @@ class Value:
     def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
         from stepgrad.display import value_html
         return value_html(self)
+
+
+def _power_slope(a: float, b: float) -> float:
+    """d(a ** b)/da = b * a ** (b - 1), also where a ** (b - 1) alone is too large for a float.
+
+    b = 0: a ** 0 is 1 for every a, so the slope is 0 (even for a tiny a, where a ** -1
+    overflows). a > 0: when a ** (b - 1) overflows but the product fits (a = 5e-324,
+    b = 1e-300: the slope is about 2e23), it is computed as exp(log|b| + (b - 1) log a).
+    Raises OverflowError only when the slope itself is too large for a float.
+    """
+    if b == 0.0:
+        return 0.0
+    try:
+        return b * a ** (b - 1.0)
+    except OverflowError:
+        if a <= 0.0:
+            raise
+        return math.copysign(math.exp(math.log(abs(b)) + (b - 1.0) * math.log(a)), b)
 
 
 def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
