@@ -28,9 +28,9 @@ __all__ = ["walkthrough", "walkthrough_html", "walkthrough_data"]
 def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
     """Everything the page shows, as plain data: the nodes and the steps of the backward pass.
 
-    Runs a fresh `BackwardPass` over `root` (every gradient starting empty, as after
-    zero_grad()) to collect its steps, then puts every gradient back the way it was: the graph
-    is left exactly as this function found it.
+    The steps are those of a fresh `BackwardPass` over `root` (every gradient starting empty,
+    as after zero_grad_graph()), computed aside: the graph's gradients, and any pass you are
+    stepping through, are left exactly as they were.
 
     >>> from stepgrad import Value
     >>> a = Value(2.0, label="a"); b = a * 3; b.label = "b"
@@ -40,19 +40,17 @@ def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
     >>> a.grad_computed                       # left as it was: no backward pass happened
     False
     """
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"walkthrough: expected the Value whose backward pass to show, got "
+            f"{type(root).__name__} {root!r:.60}"
+        )
     seed = as_float(grad, "walkthrough(grad)")
-    order = topological_order(root)
-    saved = [node._grad for node in order]
-    try:
-        for node in order:  # a pass from scratch: leaves do not add to an earlier backward()
-            node._grad = None
-        p = BackwardPass(root, seed)
-        names, ids = p.names, node_ids(p.order)
-        start = {node: node._grad for node in p.order}  # after prepare(): root seeded
-        steps = p.run()
-    finally:
-        for node, g in zip(order, saved, strict=True):
-            node._grad = g
+    p = BackwardPass._aside(root, seed)  # never touches the graph
+    names, ids = p.names, node_ids(p.order)
+    # before the first step: root seeded, the others not reached (0 here; the page shows "?")
+    start = {node: p._grads[node] or 0.0 for node in p.order}
+    steps = p.run()
 
     edges = edge_ids(p.order)
     nodes = [
