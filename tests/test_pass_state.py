@@ -45,7 +45,7 @@ N_LEAVES = 4
 MAX_VALUES = 22
 OPS = ["add", "sub", "mul", "square", "tanh", "scale"]  # square: one value used twice
 CONSTANTS = [-2.0, 0.5, 3.0, 1e200]  # 1e200 makes some gradients overflow (and some data)
-SEEDS = [1.0, -0.5, 2.0, 3, 1e300]
+SEEDS = [1.0, -0.5, 2.0, 3, 1e300, 1e308]  # 1e308: most passes overflow somewhere
 LIVE, STALE, DONE = "live", "stale", "done"
 
 
@@ -259,7 +259,22 @@ class PassRules(RuleBasedStateMachine):
 
     @rule(data=st.data(), seed=st.sampled_from(SEEDS))
     def backward(self, data, seed: float) -> None:
-        i = self.pick(data, self.real)
+        self.backward_of(self.pick(data, self.real), seed)
+
+    def live_held(self) -> bool:
+        return any(rec.status == LIVE for rec in self.records)
+
+    @precondition(live_held)
+    @rule(data=st.data(), seed=st.sampled_from([1.0, -0.5, 1e308]))
+    def backward_mid_pass(self, data, seed: float) -> None:
+        """backward() on a value of a live pass (its root, most often)."""
+        live = [rec for rec in self.records if rec.status == LIVE]
+        rec = live[self.pick(data, live)]
+        covers = sorted(rec.covers)
+        self.backward_of(rec.root if data.draw(st.booleans()) else
+                         covers[self.pick(data, covers)], seed)
+
+    def backward_of(self, i: int, seed: float) -> None:
         before = self.snapshot()
         outcome = self.attempt(("backward", i, seed))
         try:
@@ -267,6 +282,8 @@ class PassRules(RuleBasedStateMachine):
         except OverflowError:
             assert isinstance(outcome, Exception), "backward() raised, the reference did not"
             event("backward() overflowed")
+            if any(r.status == LIVE and r.covers & self.covers[i] for r in self.records):
+                event("backward() overflowed, and the live pass it ended is back")
             assert self.snapshot() == before  # nothing changed, no pass ended
             return
         assert not isinstance(outcome, Exception), "the reference raised, backward() did not"
