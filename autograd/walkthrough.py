@@ -123,11 +123,11 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
     gradient as it stands after that step; values not reached yet are greyed out. Step 0 is
     the forward pass alone: values, no gradients.
 
-    The steps are those of `BackwardPass(root, grad)` run from scratch: this function clears
-    every gradient, runs the pass, then puts every `.grad` back as it was. So the page shows the
-    gradients `root.backward(grad)` computes on a graph with no gradients yet, even if you
-    already called backward() (which would otherwise add to the inputs' gradients), and your
-    graph is left exactly as it was: calling walkthrough() is not a backward pass.
+    The steps are those of `BackwardPass(root, grad)` run from scratch and computed aside (see
+    `walkthrough_data`). So the page shows the gradients `root.backward(grad)` computes on a
+    graph with no gradients yet, even if you already called backward() (which would otherwise
+    add to the inputs' gradients), and your graph, and any pass you are stepping through, is
+    left exactly as it was: calling walkthrough() is not a backward pass.
 
     Needs Graphviz (the `graphviz` package and its `dot` program). Returns the path written.
 

@@ -512,3 +512,140 @@ class PassRules(RuleBasedStateMachine):
 
 PassRules.TestCase.settings = settings(max_examples=200, stateful_step_count=30, deadline=None)
 test_pass_rules = PassRules.TestCase
+
+
+# ----- the rules, one at a time ---------------------------------------------------------------
+
+
+def two_losses():
+    """Two outputs over the same two parameters, and a third graph that shares nothing."""
+    w, b = Value(0.5, label="w"), Value(-1.0, label="b")
+    loss1 = (w * 2.0 + b).tanh()
+    loss1.label = "loss1"
+    loss2 = w * b * w
+    loss2.label = "loss2"
+    lone = Value(3.0, label="q").exp()
+    return w, b, loss1, loss2, lone
+
+
+def test_outputs_that_share_a_parameter_count_as_one_graph():
+    w, b, loss1, loss2, lone = two_losses()
+    p = loss1.backward_steps()
+    next(p)
+    elsewhere = lone.backward_steps()
+    next(elsewhere)
+    loss2.backward()  # shares w and b with loss1: p ends; `elsewhere` shares nothing
+    assert p.stale and not elsewhere.stale
+    assert (w.grad, b.grad) == (2 * 0.5 * -1.0, 0.25)  # loss2's alone: p's step was undone
+    elsewhere.run()
+    assert lone.inputs[0].grad == math.exp(3.0)
+
+
+def test_a_pass_over_a_subgraph_ends_the_pass_over_the_whole():
+    w, b, loss1, *_ = two_losses()
+    inner = loss1.inputs[0]  # w * 2 + b
+    p = loss1.backward_steps()
+    next(p)
+    next(p)
+    q = inner.backward_steps()
+    assert p.stale and inner.grad == 1.0 and not w.grad_computed
+    q.run()
+    assert (w.grad, b.grad) == (2.0, 1.0)
+
+
+def test_resets_end_the_live_pass_that_covers_the_value():
+    for reset in (lambda v: v.zero_grad(), lambda v: setattr(v, "grad", 5),
+                  lambda v: v.zero_grad_graph()):
+        w, b, loss1, *_ = two_losses()
+        p = loss1.backward_steps()
+        p.run()
+        done = (w.grad, b.grad)
+        q = loss1.backward_steps()
+        next(q)
+        reset(b)
+        assert q.stale and not p.stale
+        assert w.grad == done[0]  # q's step undone; the finished pass p stays
+        with pytest.raises(StalePassError, match=r"after it started, (zero_grad\(\) reset b|"
+                                                 r"the \.grad of b was set|zero_grad_graph\(\) "
+                                                 r"reset the graph of b)\."):
+            next(q)
+
+
+def test_a_bad_grad_changes_nothing_and_ends_nothing():
+    w, b, loss1, *_ = two_losses()
+    p = loss1.backward_steps()
+    next(p)
+    with pytest.raises(TypeError, match=r"setting \.grad"):
+        b.grad = "x"
+    assert not p.stale
+    p.run()
+
+
+def test_a_failed_backward_puts_back_the_live_pass_it_ended():
+    w = Value(3.0, label="w")
+    small = w * 2.0 + w
+    big = w * 1e300
+    p = small.backward_steps()
+    next(p)
+    before = (w._grad, small._grad, big._grad)
+    with pytest.raises(OverflowError):
+        big.backward(1e300)  # shares w with p's graph: ends p, then fails
+    assert not p.stale and p in passes.live
+    assert (w._grad, small._grad, big._grad) == before
+    assert len(p.run()) == 3 and w.grad == 3.0
+
+
+class Interrupt:
+    """A local gradient whose product raises KeyboardInterrupt, as Ctrl-C in the middle of a
+    long backward() would."""
+
+    def __mul__(self, other: float) -> float:
+        raise KeyboardInterrupt
+
+
+def test_backward_interrupted_half_way_leaves_every_gradient_as_before():
+    x = Value(2.0, label="x")
+    y = x * x
+    y.backward()
+    mid = y * 3.0
+    out = mid * 5.0
+    before = [v._grad for v in (x, y, mid, out)]
+    mid._local1 = Interrupt()  # out -> mid works, mid -> y is interrupted
+    with pytest.raises(KeyboardInterrupt):
+        out.backward()
+    assert [v._grad for v in (x, y, mid, out)] == before
+
+
+def test_views_never_end_or_change_a_live_pass():
+    w, b, loss1, *_ = two_losses()
+    p = loss1.backward_steps()
+    next(p)
+    before = [v._grad for v in p.order]
+    with contextlib.redirect_stdout(io.StringIO()):
+        print_backward(loss1)
+    walkthrough_data(loss1)
+    p.table()
+    repr(p), repr(p.current), [repr(v) for v in p.order]  # noqa: B018
+    if HAS_GRAPHVIZ:
+        from stepgrad import draw
+
+        draw(loss1, p).source  # noqa: B018
+        draw(loss1).source  # noqa: B018
+    assert not p.stale and [v._grad for v in p.order] == before
+    p.run()
+    fresh = two_losses()[2]
+    fresh.backward()
+    assert [v.grad for v in p.order] == [v.grad for v in topological_order(fresh)]
+
+
+def test_model_zero_grad_ends_a_pass_over_the_model():
+    from stepgrad.nn import MLP, SGD
+
+    model = MLP(2, [3, 1], seed=0)
+    out = model([1.0, -1.0])
+    p = out.backward_steps()
+    for _ in range(4):
+        next(p)
+    SGD(model.parameters(), lr=0.1).zero_grad()
+    assert p.stale
+    assert not any(v.grad_computed for v in topological_order(out))
