@@ -26,7 +26,7 @@ def end_passes(values: Iterable[object], why: str, by: object) -> list[tuple[Any
     `by` goes ("backward() ran on {}"): each pass names it as its own steps do.
     Returns what `undo_end` needs to put the ended passes back.
     """
-    if not isinstance(values, (set, frozenset, dict)):
+    if not isinstance(values, (set, frozenset, dict, list, tuple)):
         values = list(values)  # may be a one-shot iterable: every live pass must see it all
     hit = [p for p in live if not p._nodes.isdisjoint(values)]
     return [(p, p._end(why, by)) for p in reversed(hit)]  # newest first, so undo runs oldest first

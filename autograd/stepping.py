@@ -131,6 +131,10 @@ class BackwardPass:
     applied. Past the last step, `next()` raises StopIteration. The full rules are in
     autograd/backward.py.
 
+    Attributes: root, seed, order (every value, inputs first), names, total (the number of
+    steps), steps (those applied so far), root_grad (root's gradient once seeded), reached
+    (the values the pass has reached), done and stale.
+
     >>> from stepgrad import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b; c.label = "c"
