@@ -14,7 +14,7 @@ import types as _types
 from typing import TYPE_CHECKING, Any
 
 from stepgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from stepgrad.stepping import BackwardPass, BackwardStep, print_backward
+from stepgrad.stepping import BackwardPass, BackwardStep, StalePassError, print_backward
 from stepgrad.value import Value
 
 # Loaded on first use, so that `import stepgrad` stays fast: name -> the module that defines it.
@@ -37,6 +37,7 @@ __all__ = [
     "BackwardStep",
     "GradCheck",
     "GraphvizMissingError",
+    "StalePassError",
     "Value",
     "assert_gradcheck",
     "draw",

@@ -1,21 +1,51 @@
-"""The backward pass, all of it.
+"""The backward pass, all of it, and the rules for passes that meet on one graph.
 
 1. `topological_order` lists every value the output depends on, inputs first, each after all
    the values it was computed from (an explicit stack, so a graph a million levels deep works).
-2. `backward_edges` visits that list from the output back to the inputs. For each node it takes
+2. `run_backward` visits that list from the output back to the inputs. For each node it takes
    the node's gradient (the *upstream* gradient, final by now because every use of the node
    came later in the list) and, for each input, adds `local x upstream` into the input's grad.
+   `backward_edges` lists the same edges in the same order; `BackwardPass` (stepping.py) applies
+   them one per `next()` with the same arithmetic, so stepping to the end leaves bit for bit the
+   gradients `backward()` leaves.
 
-`Value.backward()` runs the edges to the end; `BackwardPass` (stepping.py) runs the very same
-generator one edge at a time, so stepping and `backward()` can never disagree.
+The rules for passes (what a learner can rely on, whatever order they call things in):
+
+- A *pass* is one backward pass of an output: `out.backward()` runs a whole pass at once,
+  `out.backward_steps()` starts a stepped pass that applies one edge per `next()`.
+- A stepped pass is *live* from its start until its last step. While it is live, the values it
+  has reached show their gradients so far, and the values it has not reached yet show "grad ?"
+  (`grad_computed` is False). One exception: an input or a parameter that already holds a
+  gradient from an earlier pass keeps it, and the pass adds to it when it gets there.
+- At most one live pass per graph. Anything else that writes a gradient of a value that a live
+  pass covers first ends that pass: `backward()`, a new stepped pass, `zero_grad()`,
+  `zero_grad_graph()`, setting `.grad`. Ending a pass undoes its steps (every gradient it
+  touched is put back to what it was when the pass started) and makes it *stale*: `next()`,
+  `run()`, `table()` and drawing it raise `StalePassError`, which says how to start again. Two
+  outputs that share a value (even one parameter) count as one graph here.
+- So `backward()` in the middle of a stepped pass gives exactly the gradients of one whole
+  pass: the steps already taken are undone, then `backward()` runs the whole pass.
+- Views change nothing: `print_backward`, `BackwardPass.table()`, `draw`, `walkthrough` and the
+  reprs compute what they show on the side, never on the graph.
+- Errors change nothing. If `backward()` raises (a gradient too large for a float, or Ctrl-C),
+  every gradient, and any live pass it ended, is exactly as before the call. A step that would
+  make a gradient too large for a float raises before it is applied: the pass stays where it was.
+- A finished pass is a record: its steps, its table and the drawings of its steps keep showing
+  that pass, whatever happens to the graph later.
+
+So every gradient stored equals what the finished passes, in the order they ran, would give on
+a fresh graph, plus the steps of the live passes; or an error was raised and nothing changed.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
+from operator import attrgetter
 
+from stepgrad import passes
 from stepgrad.value import Value
+
+_grad_of = attrgetter("_grad")  # a C-level getter: list(map(_grad_of, order)) is fast
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -36,49 +66,64 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def prepare(root: Value, seed: float) -> list[Value]:
-    """Reset intermediate gradients to 0 (leaves keep theirs: they accumulate) and seed root."""
-    order = topological_order(root)
-    for node in order:
-        if node._in1 is not None or node._grad is None:
-            node._grad = 0.0
-    root._grad += seed
-    return order
-
-
-def backward_edges(order: list[Value]) -> Iterator[tuple[Value, Value, float, float]]:
-    """Apply the chain rule edge by edge, yielding (node, input, upstream, local) after each."""
+def backward_edges(order: list[Value]) -> Iterator[tuple[Value, Value, float]]:
+    """Every edge as (node, input, local gradient), in the order the backward pass applies them:
+    nodes from the output back to the inputs, each node's inputs in the order it used them."""
     for node in reversed(order):
-        upstream = node._grad
-        parent = node._in1
-        if parent is None:  # an input or a parameter: nothing flows further back
-            continue
-        parent._grad += node._local1 * upstream
-        yield node, parent, upstream, node._local1
-        parent = node._in2
-        if parent is not None:
-            parent._grad += node._local2 * upstream
-            yield node, parent, upstream, node._local2
+        if node._in1 is not None:
+            yield node, node._in1, node._local1
+            if node._in2 is not None:
+                yield node, node._in2, node._local2
+
+
+def describe(node: Value) -> str:
+    """A value as error messages name it: its label, or what made it."""
+    if node.label:
+        return repr(node.label)
+    return f"the result of '{node._op}'" if node._op else "an unlabelled input"
 
 
 def run_backward(root: Value, seed: float = 1.0) -> None:
-    """The whole pass at once: run every edge (deque(..., maxlen=0) just drains the generator)."""
-    order = prepare(root, seed)
-    deque(backward_edges(order), maxlen=0)
-    for node in reversed(order):  # one look at the end, rather than one per edge
-        check_gradient(node)
+    """The whole pass at once. Transactional: if it raises, every gradient is as before."""
+    order = topological_order(root)
+    ended = passes.end_passes(order, "backward() ran on {}", root) if passes.live else ()
+    saved = list(map(_grad_of, order))  # to put everything back if the pass fails
+    try:
+        for node in order:  # intermediate gradients start from 0; leaves keep theirs (they add up)
+            if node._in1 is not None or node._grad is None:
+                node._grad = 0.0
+        root._grad += seed
+        for node in reversed(order):  # the edges of backward_edges(order), in the same order
+            parent = node._in1
+            if parent is None:  # an input or a parameter: nothing flows further back
+                continue
+            upstream = node._grad
+            parent._grad += node._local1 * upstream
+            parent = node._in2
+            if parent is not None:
+                parent._grad += node._local2 * upstream
+        total = sum(map(_grad_of, order))  # inf or nan if any gradient is (or if the sum is)
+        if total - total != 0.0:  # true only for nan and +-inf: find the culprit, if there is one
+            for node in reversed(order):
+                check_gradient(node)
+    except BaseException:
+        for node, g in zip(order, saved, strict=True):
+            node._grad = g
+        passes.undo_end(ended)
+        raise
+
+
+def too_large(node: Value, g: float) -> OverflowError:
+    """The error for a gradient `g` of `node` that is too large for a float (inf or nan)."""
+    return OverflowError(
+        f"backward: the gradient of {describe(node)} (data {node.data:.6g}) became {g}, too "
+        "large for a float. Values this large usually mean training diverged: try a smaller "
+        "learning rate."
+    )
 
 
 def check_gradient(node: Value) -> None:
     """Raise OverflowError if a gradient grew too large for a float (inf, or nan from inf x 0)."""
     g = node._grad
     if g is not None and g - g != 0.0:  # true only for nan and +-inf
-        if node.label:
-            what = repr(node.label)
-        else:
-            what = f"the result of '{node._op}'" if node._op else "an unlabelled input"
-        raise OverflowError(
-            f"backward: the gradient of {what} (data {node.data:.6g}) became {g}, too large "
-            "for a float. Values this large usually mean training diverged: try a smaller "
-            "learning rate."
-        )
+        raise too_large(node, g)

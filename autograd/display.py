@@ -18,10 +18,11 @@ This module is imported only when a notebook displays something, never by `impor
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from stepgrad.stepping import BackwardPass, BackwardStep, formula, short
@@ -64,14 +65,21 @@ def esc(text: object) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]],
-           numeric: Collection[int] = ()) -> str:
-    """A plain <table>: one header row, then `rows`; columns in `numeric` align right."""
+           numeric: Collection[int] = (), notes: Mapping[int, str] | None = None) -> str:
+    """A plain <table>: one header row, then `rows`; columns in `numeric` align right;
+    `notes[i]` is a row across the whole table, in italics, just before rows[i]."""
     def cell(tag: str, i: int, text: str) -> str:
         return f"<{tag}{_RIGHT if i in numeric else _LEFT}>{esc(text)}</{tag}>"
 
+    def note(i: int) -> str:
+        text = (notes or {}).get(i)
+        return f'<tr><td colspan="{len(header)}"{_LEFT}><i>{esc(text)}</i></td></tr>' \
+            if text else ""
+
     head = "".join(cell("th", i, h) for i, h in enumerate(header))
     body = "".join(
-        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
+        note(r) + "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>"
+        for r, row in enumerate(rows)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -114,22 +122,34 @@ def _step_cells(s: BackwardStep) -> tuple[str, ...]:
             short(s.local), short(s.contribution), short(s.input_grad))
 
 
-def steps_table_html(steps: Sequence[BackwardStep]) -> str:
-    """Steps as an HTML table with the columns of `BackwardPass.table()`."""
-    return _table(STEP_HEADER, [_step_cells(s) for s in steps], numeric={0, 3, 4, 5, 6})
+def steps_table_html(steps: Sequence[BackwardStep], done: int | None = None) -> str:
+    """Steps as an HTML table with the columns of `BackwardPass.table()`; with `done`, a row
+    before the steps not done yet says so, as the text table does."""
+    from stepgrad.stepping import not_done_note
+
+    note = not_done_note(done, len(steps)) if done is not None else ""
+    return _table(STEP_HEADER, [_step_cells(s) for s in steps], numeric={0, 3, 4, 5, 6},
+                  notes={done: note} if note else {})
 
 
 class StepTable(str):
     """The text of `BackwardPass.table()`: an ordinary str (print it, compare it) that a
     notebook shows as an HTML table. `steps` are the BackwardSteps it was made from."""
 
-    def __new__(cls, text: str, steps: Sequence[BackwardStep] = ()) -> StepTable:
+    def __new__(cls, text: str, steps: Sequence[BackwardStep] = (),
+                done: int | None = None) -> StepTable:
         table = super().__new__(cls, text)
         table.steps = tuple(steps)
+        table.done = len(table.steps) if done is None else done  # the steps the pass has done
         return table
 
     def _repr_html_(self) -> str:
-        return steps_table_html(self.steps)
+        return steps_table_html(self.steps, self.done)
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[BackwardStep, ...], int]]:
+        """Pickled with its steps, each without its pass (a live pass does not pickle)."""
+        steps = tuple(dataclasses.replace(s, backward_pass=None) for s in self.steps)
+        return (StepTable, (str.__str__(self), steps, self.done))
 
 
 # ----- a backward pass: the walkthrough in a frame, the table of steps as the fallback ------
@@ -198,7 +218,7 @@ def _starts_from_scratch(p: BackwardPass) -> bool:
     backward() adds to the leaves' old gradients, and its numbers differ from the page's. A
     leaf already reached started empty exactly when its first step left grad == contribution
     (0 + c == c, and from then on both passes are the same); a leaf not reached yet still
-    holds the 0 that starting the pass gave it.
+    holds what it had before the pass: nothing (or 0) when the pass starts from scratch.
     """
     first: dict[Value, BackwardStep] = {}
     for s in p.steps:
@@ -207,7 +227,8 @@ def _starts_from_scratch(p: BackwardPass) -> bool:
         if v._parents or v is p.root:
             continue
         s = first.get(v)
-        if (s.input_grad != s.contribution) if s is not None else (v._grad != 0.0):
+        if (s.input_grad != s.contribution) if s is not None else \
+                (p.gradient(v) not in (None, 0.0)):
             return False
     return True
 
@@ -216,6 +237,10 @@ def walkthrough_frame(p: BackwardPass) -> tuple[str | None, str | None]:
     """The <iframe> that plays `p` from the step it has reached, or None and the reason."""
     if p.total == 0:
         return None, None
+    if p.stale:
+        return None, ("The walkthrough is not shown: this pass is stale (a newer pass or a "
+                      "reset ended it, and its steps were undone). Start a new pass with "
+                      "backward_steps() to see it.")
     if not _starts_from_scratch(p):
         return None, (
             "The walkthrough is not shown: this pass started while the inputs still held "
@@ -229,7 +254,7 @@ def walkthrough_frame(p: BackwardPass) -> tuple[str | None, str | None]:
                       "installed; the steps so far are below.")
     from stepgrad.walkthrough import walkthrough_html
 
-    page = walkthrough_html(p.root, p.root.grad)  # root's grad is the pass's seed
+    page = walkthrough_html(p.root, p.seed)
     k = len(p.steps)
     if k:  # open at step k: the page's own slider takes it there
         start = (f'<script>(function () {{ const s = document.getElementById("scrub"); '

@@ -157,7 +157,8 @@ def visible(text: str, limit: int) -> str:
 def _html_text(text: str, limit: int) -> str:
     """Text for inside an HTML-like Graphviz label, shown exactly as typed: visible(), then
     HTML-escaped, with backslashes doubled (Graphviz reads \\N there as the node's name)."""
-    return html.escape(visible(text, limit)).replace("\\", "\\\\")
+    # "]" as a reference: Graphviz 2.x fails on an HTML text that begins with "]"
+    return html.escape(visible(text, limit)).replace("\\", "\\\\").replace("]", "&#93;")
 
 
 def _plain_text(text: str, limit: int) -> str:
@@ -187,6 +188,31 @@ def _check_arguments(step: object, backward_pass: object, rankdir: object,
         raise TypeError(f"draw: rankdir must be a string such as 'LR', got {describe(rankdir)}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"draw: title must be a string (or None), got {describe(title)}")
+
+
+def _step_state(
+    step: BackwardStep | None, backward_pass: BackwardPass | None
+) -> tuple[BackwardPass | None, dict[Value, float] | None]:
+    """The pass a drawing shows, and the gradients it shows: each value's gradient as it stood
+    just after `step` (or after the pass's latest step), for the values reached by then only.
+
+    A step knows its pass, so `draw(root, step)` needs no pass. Without either, (None, None):
+    the drawing shows the graph's gradients as they are now.
+    """
+    # (the kinds of `step` and `backward_pass` were checked by _check_arguments)
+    if step is not None and step.backward_pass is not None:
+        if backward_pass is None:
+            backward_pass = step.backward_pass
+        elif step.backward_pass is not backward_pass:
+            raise ValueError(
+                f"draw: step {step.index} belongs to another backward pass than the one given; "
+                "pass the step together with its own pass"
+            )
+    if backward_pass is None:
+        return None, None
+    backward_pass._check("draw()")
+    k = step.index if step is not None else len(backward_pass.steps)
+    return backward_pass, backward_pass._grads_after(k)
 
 
 def _label(name: str, data: str, grad: str, dim: bool) -> str:
@@ -222,9 +248,10 @@ def draw(
     an operation is labelled with its local gradient.
 
     step: a BackwardStep to highlight (its edge and its two values), or a BackwardPass, which
-        highlights the pass's latest step.
-    backward_pass: the pass `step` belongs to; values it has not reached yet are greyed out
-        and show "grad ?".
+        highlights the pass's latest step. Every value then shows its gradient as it stood
+        just after that step (even if the pass or the graph went on since); values the pass
+        had not reached yet are greyed out and show "grad ?".
+    backward_pass: the pass `step` belongs to (optional: a step knows its pass).
     rankdir: "LR" (inputs on the left, the default) or "TB" (inputs at the top).
     title: a caption under the graph (by default, the highlighted step's line).
 
@@ -296,13 +323,14 @@ def _build(
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
 
+    backward_pass, shown = _step_state(step, backward_pass)
+
     if backward_pass is not None and backward_pass.root is root:
         order, names = backward_pass.order, backward_pass.names
     else:
         order = topological_order(root)
         names = node_names(order)
     ids = node_ids(order)
-    reached = backward_pass.reached if backward_pass is not None else None
 
     lit_edge = lit_node = lit_input = None
     if step is not None:
@@ -325,10 +353,12 @@ def _build(
 
     for node in order:
         nid = ids[node]
-        dim = reached is not None and node not in reached
+        dim = shown is not None and node not in shown
         if grad_text is not None:
             grad = grad_text(node)
-        elif dim or not node.grad_computed:
+        elif shown is not None:  # as it stood after the step drawn
+            grad = short(shown[node]) if node in shown else "?"
+        elif not node.grad_computed:
             grad = "?"
         else:
             grad = short(node.grad)

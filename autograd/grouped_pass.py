@@ -19,6 +19,7 @@ loss: 2 edges -> L2.n1 grad -1.65
 step  through  edges  gradient reaches
 ----  -------  -----  ----------------------------------------
 1     loss     2      L2.n1 grad -1.65
+...   steps 2-5 are not done yet: next() does them one at a time
 2     L2.n1    6      L1.n2 grad 0.3138
 3     L1.n2    7      (inside L1.n2 only)
 4     L2.n1    2      L1.n1 grad -0.03721
@@ -31,8 +32,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from stepgrad.grouping import Group, Grouping
-from stepgrad.stepping import BackwardPass, BackwardStep, short
-from stepgrad.value import Number, Value
+from stepgrad.stepping import BackwardPass, BackwardStep, not_done_note, short
+from stepgrad.value import Number, Value, as_float
 
 __all__ = ["GroupStep", "GroupedPass"]
 
@@ -71,8 +72,13 @@ class GroupedPass:
     """
 
     def __init__(self, root: Value, group: str = "neuron", grad: Number = 1.0, *,
-                 expand: str | Iterable[str] | None = None) -> None:
-        self.backward_pass = BackwardPass(root, grad)
+                 expand: str | Iterable[str] | None = None, aside: bool = False) -> None:
+        if aside:  # for a view: computed in a record of its own, the graph is never touched
+            if not isinstance(root, Value):
+                raise TypeError(f"GroupedPass: expected a Value, got {type(root).__name__}")
+            self.backward_pass = BackwardPass._aside(root, as_float(grad, "GroupedPass(grad)"))
+        else:
+            self.backward_pass = BackwardPass(root, grad)
         order, names = self.backward_pass.order, self.backward_pass.names
         self.grouping = Grouping(order, group, names)
         expanded = {expand} if isinstance(expand, str) else set(expand or ())
@@ -101,8 +107,10 @@ class GroupedPass:
         """The gradient text the box showing `node` shows now."""
         group = self.collapsed(node)
         if group is not None:
-            return group.grad_text(self.backward_pass.reached)
-        return short(node._grad) if node in self.backward_pass.reached else "?"
+            return group.grad_text(self.backward_pass.reached, self.backward_pass.gradient)
+        if node not in self.backward_pass.reached:
+            return "?"
+        return short(self.backward_pass.gradient(node))
 
     def _runs(self, order: list[Value]) -> list[tuple[Value, int]]:
         """(a node of the run, number of edges) for each step: consecutive edges out of one
@@ -128,7 +136,8 @@ class GroupedPass:
 
     def __next__(self) -> GroupStep:
         if len(self.steps) == self.total:
-            raise StopIteration
+            self.backward_pass._check("next()")
+            raise StopIteration(f"the grouped pass is finished: all {self.total} steps are done")
         node, n = self.runs[len(self.steps)]
         applied = tuple(next(self.backward_pass) for _ in range(n))
         own = self.box(node)
@@ -172,12 +181,23 @@ class GroupedPass:
             pass
         return self.steps
 
+    def _continued_aside(self) -> GroupedPass:
+        """A copy that computes the remaining steps aside (the graph is untouched)."""
+        copy = object.__new__(GroupedPass)
+        copy.__dict__.update(self.__dict__)
+        copy.backward_pass = self.backward_pass._continued_aside()
+        copy.steps = list(self.steps)
+        return copy
+
     def table(self) -> str:
-        """The whole grouped pass (run to the end if needed) as a table, one row per step."""
-        self.run()
+        """The whole grouped pass as a table, one row per step; changes nothing (steps not
+        done yet are computed aside and come after a line that says so)."""
+        self.backward_pass._check("table()")
+        done = len(self.steps)
+        steps = self.steps if self.done else self._continued_aside().run()
         header = ("step", "through", "edges", "gradient reaches")
         rows = []
-        for s in self.steps:
+        for s in steps:
             text = repr(s).split(" -> ", 1)[1] if " -> " in repr(s) else repr(s)
             if len(s.steps) == 1 and s.box.startswith("n"):
                 text = f"{s.steps[0].input_name} grad {short(s.steps[0].input_grad)}"
@@ -187,6 +207,9 @@ class GroupedPass:
         lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
                  for row in [header, *rows]]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        note = not_done_note(done, len(steps))
+        if note:
+            lines.insert(2 + done, f"...   {note}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

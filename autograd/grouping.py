@@ -27,6 +27,7 @@ A neuron called on 100 samples is one group: its box covers all 100 calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stepgrad.stepping import node_names, short
@@ -80,15 +81,16 @@ class Group:
         """The data of the group's output(s): one number, or the range over all of them."""
         return range_text([v.data for v in self.outputs])
 
-    def grad_text(self, reached: set[Value] | None = None) -> str:
+    def grad_text(self, reached: set[Value] | None = None,
+                  gradient: Callable[[Value], float | None] | None = None) -> str:
         """The gradient of the group's output(s), '?' when no backward pass reached them.
 
         reached: the values a running BackwardPass has reached (None: use `grad_computed`).
+        gradient: where a value's gradient is read (a pass's `gradient`; default: the graph).
         """
-        if reached is None:
-            got = [v._grad for v in self.outputs if v._grad is not None]
-        else:
-            got = [v._grad for v in self.outputs if v in reached and v._grad is not None]
+        read = gradient if gradient is not None else (lambda v: v._grad)
+        shown = [read(v) for v in self.outputs if reached is None or v in reached]
+        got = [g for g in shown if g is not None]
         if not got:
             return "?"
         text = range_text(got)

@@ -13,9 +13,11 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import islice
 
-from stepgrad.backward import backward_edges, check_gradient, prepare
+from stepgrad import passes
+from stepgrad.backward import _grad_of, backward_edges, describe, too_large, topological_order
 from stepgrad.value import Number, Value, as_float
 
 
@@ -74,7 +76,8 @@ class BackwardStep:
     Attributes: index (1 for the first step), node (the value whose gradient flows back),
     input (the value it was computed from), upstream (d output / d node), local
     (d node / d input), contribution (upstream x local), input_grad (the input's gradient
-    after this step), and the names used to print it.
+    after this step), the names used to print it, and backward_pass (the pass it belongs to,
+    so that `draw(root, step)` can show every gradient as it stood after this step).
     """
 
     index: int
@@ -87,6 +90,7 @@ class BackwardStep:
     node_name: str
     input_name: str
     formula: str
+    backward_pass: BackwardPass | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -100,12 +104,48 @@ class BackwardStep:
         return step_html(self)
 
 
+class StalePassError(RuntimeError):
+    """A stepped backward pass was used after something else ended it (see backward.py)."""
+
+
+# The states of a BackwardPass. LIVE: applying its steps to the graph. ASIDE: computing its steps
+# in a dict of its own, for a view (never registered, never touches the graph). DONE: every step
+# applied, a record from now on. STALE: ended by another pass or a reset, its steps undone.
+LIVE, ASIDE, DONE, STALE = "live", "aside", "done", "stale"
+
+
+def not_done_note(done: int, total: int) -> str:
+    """The line a table puts before the steps a pass has not done yet ("" when all are done)."""
+    if done >= total:
+        return ""
+    todo = f"step {done + 1} is" if done + 1 == total else f"steps {done + 1}-{total} are"
+    return f"{todo} not done yet: next() does them one at a time"
+
+
+def _brief(x: object) -> str:
+    """repr(x), cut short for an error message."""
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class BackwardPass:
     """The backward pass of `root` as an iterator of `BackwardStep`s, in backward()'s order.
 
-    Creating it starts the pass (intermediate gradients are reset, root's gradient is seeded);
-    each `next()` applies one edge. Running it to the end leaves exactly the gradients
-    `root.backward()` leaves, because both run the same generator (autograd/backward.py).
+    Creating it starts the pass: root's gradient is seeded, the other values that are computed
+    from inputs show "grad ?" until the pass reaches them, and inputs and parameters keep their
+    gradients (the pass adds to them). Each `next()` applies one edge. Running it to the end
+    leaves bit for bit the gradients `root.backward()` leaves: the same edges in the same order,
+    with the same arithmetic (autograd/backward.py).
+
+    The pass is *live* until its last step. Starting another pass, `backward()` or a reset on any
+    value it covers ends it: its steps are undone, and using it again raises `StalePassError`.
+    A step that would make a gradient too large for a float raises OverflowError and is not
+    applied. Past the last step, `next()` raises StopIteration. The full rules are in
+    autograd/backward.py.
+
+    Attributes: root, seed, order (every value, inputs first), names, total (the number of
+    steps), steps (those applied so far), root_grad (root's gradient once seeded), reached
+    (the values the pass has reached), done and stale.
 
     >>> from stepgrad import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -116,24 +156,110 @@ class BackwardPass:
     >>> for step in p: print(step)
     c = a * b: upstream 1 x local -3 -> a.grad += -3 (now -3)
     c = a * b: upstream 1 x local 2 -> b.grad += 2 (now 2)
+    >>> next(p)
+    Traceback (most recent call last):
+    ...
+    StopIteration: the backward pass is finished: all 2 steps are done
     """
 
     def __init__(self, root: Value, grad: Number = 1.0) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(
+                "BackwardPass: expected the Value whose backward pass to step through, got "
+                f"{type(root).__name__} {_brief(root)}"
+            )
         seed = as_float(grad, "backward_steps(grad)")
+        order = topological_order(root)
+        self._setup(root, order, seed)
+        nodes = set(order)
+        ended = passes.end_passes(nodes, "a new pass started on {}", root) if passes.live else []
+        # an input or parameter adds the seed to its gradient; a computed value starts afresh
+        start = root._grad if root._in1 is None else None
+        seeded = (0.0 if start is None else start) + seed
+        if seeded - seeded != 0.0:
+            passes.undo_end(ended)
+            raise too_large(root, seeded)
+        self._saved: list[float | None] | None = list(map(_grad_of, order))  # to undo the pass
+        for node in order:
+            if node._in1 is not None:  # not reached yet: "grad ?"
+                node._grad = None
+        root._grad = self.root_grad = seeded
+        if self.total:
+            self._nodes: set[Value] | None = nodes
+            self._state = LIVE
+            passes.live.append(self)
+        else:  # a lone input: seeding it was the whole pass
+            self._saved = self._nodes = None
+            self._state = DONE
+
+    def _setup(self, root: Value, order: list[Value], seed: float) -> None:
+        """The parts every pass has, live or computed aside."""
         self.root = root
-        self.order = prepare(root, seed)
-        self.names = node_names(self.order)
+        self.order = order
+        self.seed = seed
+        self.names = node_names(order)
         self.steps: list[BackwardStep] = []
         self.reached: set[Value] = {root}
-        self.total = sum(len(node._parents) for node in self.order)
-        self._edges = backward_edges(self.order)
+        self.total = sum((node._in1 is not None) + (node._in2 is not None) for node in order)
+        self._edges = backward_edges(order)
+        self._pending: tuple[Value, Value, float] | None = None  # an edge taken but not applied
+        self._grads: dict[Value, float | None] | None = None  # None: the gradients are the graph's
+        self._why = ""
+
+    @classmethod
+    def _aside(cls, root: Value, seed: float) -> BackwardPass:
+        """A pass over `root` from scratch (as on a graph with no gradients), computed in a dict
+        of its own: it never touches the graph or any live pass. For the views."""
+        p = cls.__new__(cls)
+        p._setup(root, topological_order(root), seed)
+        p._grads = dict.fromkeys(p.order)
+        p._grads[root] = p.root_grad = 0.0 + seed
+        p._saved = p._nodes = None
+        p._state = ASIDE if p.total else DONE
+        return p
+
+    def _continued_aside(self) -> BackwardPass:
+        """A copy of this pass that computes its remaining steps aside (the graph is untouched)."""
+        p = object.__new__(BackwardPass)
+        p._setup(self.root, self.order, self.seed)
+        p.names, p.root_grad = self.names, self.root_grad
+        p.steps, p.reached = list(self.steps), set(self.reached)
+        p._grads = dict(self._grads) if self._grads is not None else \
+            {node: node._grad for node in self.order}
+        p._edges = islice(backward_edges(self.order), len(self.steps), None)
+        p._saved = p._nodes = None
+        p._state = ASIDE
+        return p
 
     def __iter__(self) -> Iterator[BackwardStep]:
         return self
 
     def __next__(self) -> BackwardStep:
-        node, parent, upstream, local = next(self._edges)
-        check_gradient(parent)
+        if self._state is not LIVE and self._state is not ASIDE:
+            self._check("next()")
+            raise StopIteration(self._finished())
+        edge = self._pending
+        if edge is None:
+            edge = self._pending = next(self._edges)
+        node, parent, local = edge
+        grads = self._grads
+        if grads is None:
+            upstream, g = node._grad, parent._grad
+        else:
+            upstream, g = grads[node], grads[parent]
+        contribution = local * upstream
+        new = (0.0 if g is None else g) + contribution  # what backward() computes, bit for bit
+        if new - new != 0.0:  # inf or nan: refuse the step, change nothing
+            k = len(self.steps)
+            raise OverflowError(
+                f"{too_large(parent, new)} Step {k + 1} was not applied: the pass stays at "
+                f"step {k}."
+            )
+        if grads is None:
+            parent._grad = new
+        else:
+            grads[parent] = new
+        self._pending = None
         self.reached.add(parent)
         step = BackwardStep(
             index=len(self.steps) + 1,
@@ -141,14 +267,74 @@ class BackwardPass:
             input=parent,
             upstream=upstream,
             local=local,
-            contribution=local * upstream,
-            input_grad=parent._grad,
+            contribution=contribution,
+            input_grad=new,
             node_name=self.names[node],
             input_name=self.names[parent],
             formula=formula(node, self.names),
+            backward_pass=self,
         )
         self.steps.append(step)
+        if len(self.steps) == self.total:
+            if self._state is LIVE:
+                passes.live.remove(self)
+            self._saved = self._nodes = None
+            self._state = DONE
         return step
+
+    # ----- ending a live pass (called through stepgrad.passes) ---------------------------------
+
+    def _end(self, why: str, by: Value) -> list[float | None]:
+        """Undo this live pass's steps and make it stale; return what `_revive` needs.
+
+        `why` is what ended it, with "{}" for the value `by` (see stepgrad.passes)."""
+        now = list(map(_grad_of, self.order))
+        for node, g in zip(self.order, self._saved, strict=True):
+            node._grad = g
+        passes.live.remove(self)
+        name = self.names.get(by) or (by.label if by.label else describe(by))
+        self._state, self._why = STALE, why.format(name)
+        return now
+
+    def _revive(self, now: list[float | None]) -> None:
+        """Put this pass back exactly as `_end` found it (the writer that ended it failed)."""
+        for node, g in zip(self.order, now, strict=True):
+            node._grad = g
+        self._state, self._why = LIVE, ""
+        passes.live.append(self)
+
+    def _check(self, action: str) -> None:
+        """Raise StalePassError if this pass was ended by something else."""
+        if self._state is STALE:
+            raise StalePassError(
+                f"{action}: this backward pass of {self.names[self.root]} is stale: after it "
+                f"started, {self._why}. Its steps were undone. To step again, start a new pass "
+                "with backward_steps()."
+            )
+
+    def _finished(self) -> str:
+        """The message of the StopIteration raised past the last step."""
+        if self.total == 0:
+            name = self.names[self.root]
+            return f"the backward pass has no steps: {name} is not computed from other values"
+        if self.total == 1:
+            return "the backward pass is finished: its 1 step is done"
+        return f"the backward pass is finished: all {self.total} steps are done"
+
+    def gradient(self, node: Value) -> float | None:
+        """The gradient of `node` as this pass has it now (None: not reached, "grad ?").
+
+        For a pass computed aside (for a view) that is its own record, not the graph's."""
+        return node._grad if self._grads is None else self._grads.get(node)
+
+    def _grads_after(self, k: int) -> dict[Value, float]:
+        """The gradient of every value this pass had reached after its first k steps."""
+        shown = {self.root: self.root_grad}
+        for s in self.steps[:k]:
+            shown[s.input] = s.input_grad
+        return shown
+
+    # ----- looking at the pass ------------------------------------------------------------------
 
     def __len__(self) -> int:
         """The number of steps (edges) in the whole pass."""
@@ -158,6 +344,11 @@ class BackwardPass:
     def done(self) -> bool:
         """True when every edge has been applied."""
         return len(self.steps) == self.total
+
+    @property
+    def stale(self) -> bool:
+        """True when another pass or a reset ended this pass before its end (see backward.py)."""
+        return self._state is STALE
 
     @property
     def current(self) -> BackwardStep | None:
@@ -170,30 +361,44 @@ class BackwardPass:
 
     def run(self) -> list[BackwardStep]:
         """Apply every remaining step; returns the whole list of steps."""
+        self._check("run()")
         for _ in self:
             pass
         return self.steps
 
     def table(self) -> str:
-        """The whole pass (run to the end if needed) as a table, one row per step."""
-        self.run()
+        """Every step of the pass as a table, one row per step; changes nothing.
+
+        For a pass not finished yet, the steps still to come are computed aside (the graph is
+        untouched) and come after a line that says they are not done yet: `next()` will do
+        exactly what those rows say.
+        """
+        self._check("table()")
+        done = len(self.steps)
+        steps = self.steps if self.done else self._continued_aside().run()
         header = ("step", "node = formula", "input", "upstream", "local", "contribution",
                   "input grad")
         rows = [
             (str(s.index), f"{s.node_name} = {s.formula}", s.input_name, short(s.upstream),
              short(s.local), short(s.contribution), short(s.input_grad))
-            for s in self.steps
+            for s in steps
         ]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in [header, *rows]]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        note = not_done_note(done, len(steps))
+        if note:
+            lines.insert(2 + done, f"...   {note}")
         from stepgrad.display import StepTable  # a str that a notebook shows as a table
-        return StepTable("\n".join(lines), self.steps)
+        return StepTable("\n".join(lines), steps, done)
 
     def __repr__(self) -> str:
-        where = self.current if self.current else "not started"
         progress = f"step {len(self.steps)}/{self.total}"
+        if self._state is STALE:
+            return (f"<BackwardPass of {self.names[self.root]}: stale at {progress} (its steps "
+                    "were undone; start a new pass with backward_steps())>")
+        where = self.current if self.current else "not started"
         return f"<BackwardPass of {self.names[self.root]}: {progress}: {where}>"
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:  # notebooks: display.py
@@ -202,7 +407,11 @@ class BackwardPass:
 
 
 def print_backward(root: Value, grad: Number = 1.0) -> None:
-    """Run the backward pass of `root` and print it as a table, one line per edge.
+    """Print the backward pass of `root` as a table, one line per edge; changes nothing.
+
+    The pass is computed aside, from scratch, as `root.backward(grad)` would run it on a graph
+    with no gradients yet: the graph's gradients, and any pass you are stepping through, are
+    left exactly as they were.
 
     >>> from stepgrad import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
@@ -211,5 +420,14 @@ def print_backward(root: Value, grad: Number = 1.0) -> None:
     ----  --------------  -----  --------  -----  ------------  ----------
     1     y = x * x       x      1         3      3             3
     2     y = x * x       x      1         3      3             6
+    >>> x.grad_computed
+    False
     """
-    print(BackwardPass(root, grad).table())
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"print_backward: expected the Value whose backward pass to print, got "
+            f"{type(root).__name__} {_brief(root)}"
+        )
+    p = BackwardPass._aside(root, as_float(grad, "print_backward(grad)"))
+    p.run()
+    print(p.table())

@@ -10,8 +10,12 @@ from __future__ import annotations
 import math
 import re
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
-from stepgrad import grad_mode
+from stepgrad import grad_mode, passes
+
+if TYPE_CHECKING:  # only for the type hint of backward_steps()
+    from stepgrad.stepping import BackwardPass
 
 Number = int | float
 _NO_LABEL = ""  # the label of every node an operation makes (one object: checked by identity)
@@ -141,13 +145,16 @@ class Value:
 
     @property
     def grad(self) -> float:
-        """d(output)/d(this value) from the latest backward pass (0.0 before any)."""
+        """d(output)/d(this value) from the latest backward pass (0.0 before one reaches it)."""
         g = self._grad
         return 0.0 if g is None else g
 
     @grad.setter
     def grad(self, value: Number) -> None:
-        self._grad = as_float(value, "setting .grad")
+        g = as_float(value, "setting .grad")
+        if passes.live:  # a stepped pass over this value ends first (its steps are undone)
+            passes.end_passes((self,), "the .grad of {} was set", self)
+        self._grad = g
 
     @property
     def label(self) -> str:
@@ -160,7 +167,9 @@ class Value:
 
     @property
     def grad_computed(self) -> bool:
-        """True once a backward pass has reached this value (False means 'not yet computed')."""
+        """True once a backward pass has reached this value (False means 'not yet computed':
+        "grad ?"). During a stepped pass, False for every value the pass has not reached yet,
+        except inputs and parameters that hold a gradient from an earlier pass."""
         return self._grad is not None
 
     @property
@@ -191,8 +200,32 @@ class Value:
         return self._local
 
     def zero_grad(self) -> None:
-        """Forget this value's gradient (it reads 0.0 and counts as not yet computed)."""
+        """Forget this value's gradient (it reads 0.0 and counts as not yet computed).
+
+        Only this value: to reset every value a result depends on, inputs and parameters
+        included, call `zero_grad_graph()` on the result.
+        """
+        if passes.live:  # a stepped pass over this value ends first (its steps are undone)
+            passes.end_passes((self,), "zero_grad() reset {}", self)
         self._grad = None
+
+    def zero_grad_graph(self) -> None:
+        """Forget the gradient of this value and of every value it depends on, inputs and
+        parameters included: the whole graph reads "grad ?" again, as before any backward().
+
+        >>> x = Value(3.0, label="x"); y = x * x + x
+        >>> y.backward(); x.grad
+        7.0
+        >>> y.zero_grad_graph(); x.grad_computed, y.grad_computed
+        (False, False)
+        """
+        from stepgrad.backward import topological_order
+
+        order = topological_order(self)
+        if passes.live:  # a stepped pass over any of these values ends first
+            passes.end_passes(order, "zero_grad_graph() reset the graph of {}", self)
+        for node in order:
+            node._grad = None
 
     def __repr__(self) -> str:
         """Value(data=..., grad=..., label=...); grad is left out until a backward pass."""
@@ -212,7 +245,11 @@ class Value:
         Calling it twice adds the same amount again to the *inputs and parameters* (the leaves),
         exactly as PyTorch's `backward(retain_graph=True)` does; the gradients of intermediate
         values are recomputed from scratch on each pass, never doubled. To start afresh, call
-        `zero_grad()` on the leaves (or `model.zero_grad()` in `nn`).
+        `zero_grad_graph()` on this value (or `model.zero_grad()` in `nn`).
+
+        If it raises (a gradient too large for a float), every gradient is left exactly as it
+        was. In the middle of a stepped pass over the same values, the steps already taken are
+        undone first, so the result is exactly one whole pass (the rules: autograd/backward.py).
 
         >>> x = Value(3.0)
         >>> y = x * x
@@ -225,8 +262,10 @@ class Value:
 
         run_backward(self, as_float(grad, "backward(grad)"))
 
-    def backward_steps(self, grad: Number = 1.0):
+    def backward_steps(self, grad: Number = 1.0) -> BackwardPass:
         """Step through the backward pass one edge at a time (see `stepgrad.BackwardPass`).
+
+        Starting a pass ends any unfinished pass over the same values (its steps are undone).
 
         >>> a = Value(0.5, label="a"); n = a * 2; n.label = "n"; h = n.tanh(); h.label = "h"
         >>> steps = h.backward_steps()

@@ -29,9 +29,9 @@ __all__ = ["walkthrough", "walkthrough_html", "walkthrough_data"]
 def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
     """Everything the page shows, as plain data: the nodes and the steps of the backward pass.
 
-    Runs a fresh `BackwardPass` over `root` (every gradient starting empty, as after
-    zero_grad()) to collect its steps, then puts every gradient back the way it was: the graph
-    is left exactly as this function found it.
+    The steps are those of a fresh `BackwardPass` over `root` (every gradient starting empty,
+    as after zero_grad_graph()), computed aside: the graph's gradients, and any pass you are
+    stepping through, are left exactly as they were.
 
     >>> from stepgrad import Value
     >>> a = Value(2.0, label="a"); b = a * 3; b.label = "b"
@@ -41,19 +41,17 @@ def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
     >>> a.grad_computed                       # left as it was: no backward pass happened
     False
     """
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"walkthrough: expected the Value whose backward pass to show, got "
+            f"{type(root).__name__} {root!r:.60}"
+        )
     seed = as_float(grad, "walkthrough(grad)")
-    order = topological_order(root)
-    saved = [node._grad for node in order]
-    try:
-        for node in order:  # a pass from scratch: leaves do not add to an earlier backward()
-            node._grad = None
-        p = BackwardPass(root, seed)
-        names, ids = p.names, node_ids(p.order)
-        start = {node: node._grad for node in p.order}  # after prepare(): root seeded
-        steps = p.run()
-    finally:
-        for node, g in zip(order, saved, strict=True):
-            node._grad = g
+    p = BackwardPass._aside(root, seed)  # never touches the graph
+    names, ids = p.names, node_ids(p.order)
+    # before the first step: root seeded, the others not reached (0 here; the page shows "?")
+    start = {node: p._grads[node] or 0.0 for node in p.order}
+    steps = p.run()
 
     edges = edge_ids(p.order)
     nodes = [
@@ -171,11 +169,11 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
     gradient as it stands after that step; values not reached yet are greyed out. Step 0 is
     the forward pass alone: values, no gradients.
 
-    The steps are those of `BackwardPass(root, grad)` run from scratch: this function clears
-    every gradient, runs the pass, then puts every `.grad` back as it was. So the page shows the
-    gradients `root.backward(grad)` computes on a graph with no gradients yet, even if you
-    already called backward() (which would otherwise add to the inputs' gradients), and your
-    graph is left exactly as it was: calling walkthrough() is not a backward pass.
+    The steps are those of `BackwardPass(root, grad)` run from scratch and computed aside (see
+    `walkthrough_data`). So the page shows the gradients `root.backward(grad)` computes on a
+    graph with no gradients yet, even if you already called backward() (which would otherwise
+    add to the inputs' gradients), and your graph, and any pass you are stepping through, is
+    left exactly as it was: calling walkthrough() is not a backward pass.
 
     Big graphs: as for draw(), group='neuron' or 'layer' shows each neuron (or layer) as one
     box and steps the pass one group at a time (a GroupedPass); expand= names a group to show

@@ -23,60 +23,54 @@ def merged_edge_id(source: str, target: str) -> str:
 def grouped_walkthrough_data(root: Value, grad: float, view: View) -> dict:
     """Everything the page shows for the grouped `view` of root's graph, as plain data.
 
-    Like walkthrough_data: a fresh pass (every gradient empty first), and every gradient put
-    back as it was afterwards.
+    Like walkthrough_data: a fresh pass (as on a graph with no gradients yet), computed aside,
+    so the graph's gradients and any pass being stepped through are left as they were.
     """
     seed = as_float(grad, "walkthrough(grad)")
-    order = view.order
-    saved = [node._grad for node in order]
-    try:
-        for node in order:
-            node._grad = None
-        assert view.grouping is not None
-        gp = GroupedPass(root, view.grouping.mode, seed, expand=view.expand)
-        boxes: dict[str, dict] = {}
-        for i, node in enumerate(gp.backward_pass.order):
-            box = gp.box(node)
-            if box in boxes:
-                continue
-            group = gp.collapsed(node)
-            if group is not None:
-                boxes[box] = {"id": box, "name": group.name, "data": group.data_text(),
-                              "op": None, "start": group.grad_text({root})}
-            else:
-                boxes[box] = {"id": box, "name": gp.backward_pass.names[node],
-                              "data": short(node.data),
-                              "op": f"op{i}" if node._in1 is not None else None,
-                              "start": short(node._grad)}
-        index = {node: i for i, node in enumerate(gp.backward_pass.order)}
-        rows = []
-        for step in gp:
-            first = step.steps[0]
-            if len(step.steps) == 1 and step.box.startswith("n"):  # one edge, as the plain page
-                i = index[first.node]
-                k = 0 if first.node._in1 is first.input else 1
-                box_in = gp.box(first.input)
-                lit = [[step.box, "hl"], [box_in, "hl"], [f"op{i}", "hl"],
-                       [f"e{i}_{k}", "hl"], [f"o{i}", "hl-out"]]
-                grads = [[box_in, gp.box_text(first.input)]]
-                rows.append({"box": step.box, "grads": grads, "lit": lit, "line": repr(step),
-                             "formula": f"{first.node_name} = {first.formula}",
-                             "what": (f"upstream {short(first.upstream)} x local "
-                                      f"{short(first.local)} = {short(first.contribution)}"
-                                      f" added to {first.input_name}.grad")})
-                continue
-            lit = [[step.box, "hl"]]
-            for box, _, _ in step.reached:
-                lit += [[box, "hl"], [merged_edge_id(box, step.box), "hl"]]
-            rows.append({"box": step.box, "grads": [[b, t] for b, _, t in step.reached],
-                         "lit": lit, "line": repr(step),
-                         "formula": f"back through {step.name}: {len(step.steps)} edges",
-                         "what": "the gradient reaches"
-                                 + ("" if step.reached else f" only values inside {step.name}")})
-        root_box = gp.box(root)
-    finally:
-        for node, g in zip(order, saved, strict=True):
-            node._grad = g
+    assert view.grouping is not None
+    # computed aside: the graph, and any pass the learner is stepping through, are untouched
+    gp = GroupedPass(root, view.grouping.mode, seed, expand=view.expand, aside=True)
+    boxes: dict[str, dict] = {}
+    for i, node in enumerate(gp.backward_pass.order):
+        box = gp.box(node)
+        if box in boxes:
+            continue
+        group = gp.collapsed(node)
+        if group is not None:
+            boxes[box] = {"id": box, "name": group.name, "data": group.data_text(),
+                          "op": None,
+                          "start": group.grad_text({root}, gp.backward_pass.gradient)}
+        else:
+            boxes[box] = {"id": box, "name": gp.backward_pass.names[node],
+                          "data": short(node.data),
+                          "op": f"op{i}" if node._in1 is not None else None,
+                          "start": short(gp.backward_pass.gradient(node) or 0.0)}
+    index = {node: i for i, node in enumerate(gp.backward_pass.order)}
+    rows = []
+    for step in gp:
+        first = step.steps[0]
+        if len(step.steps) == 1 and step.box.startswith("n"):  # one edge, as the plain page
+            i = index[first.node]
+            k = 0 if first.node._in1 is first.input else 1
+            box_in = gp.box(first.input)
+            lit = [[step.box, "hl"], [box_in, "hl"], [f"op{i}", "hl"],
+                   [f"e{i}_{k}", "hl"], [f"o{i}", "hl-out"]]
+            grads = [[box_in, gp.box_text(first.input)]]
+            rows.append({"box": step.box, "grads": grads, "lit": lit, "line": repr(step),
+                         "formula": f"{first.node_name} = {first.formula}",
+                         "what": (f"upstream {short(first.upstream)} x local "
+                                  f"{short(first.local)} = {short(first.contribution)}"
+                                  f" added to {first.input_name}.grad")})
+            continue
+        lit = [[step.box, "hl"]]
+        for box, _, _ in step.reached:
+            lit += [[box, "hl"], [merged_edge_id(box, step.box), "hl"]]
+        rows.append({"box": step.box, "grads": [[b, t] for b, _, t in step.reached],
+                     "lit": lit, "line": repr(step),
+                     "formula": f"back through {step.name}: {len(step.steps)} edges",
+                     "what": "the gradient reaches"
+                             + ("" if step.reached else f" only values inside {step.name}")})
+    root_box = gp.box(root)
     return {"root": root_box, "root_name": boxes[root_box]["name"], "seed": short(seed),
             "grouped": gp.grouping.mode, "nodes": list(boxes.values()), "steps": rows}
 

@@ -164,11 +164,13 @@ e = a + b
 e.label = "e"
 f = d * e
 f.label = "f"
-print_backward(f)
+print_backward(f)  # shows the pass as a table; it changes no gradient
+f.backward()  # this fills in the gradients
 print(f"a.grad = {a.grad:g}, b.grad = {b.grad:g}")
 
 # %% [markdown]
 In the table, a gets two rows: one for each path. Its gradient is -3 only after both.
+`print_backward` only shows the pass; `f.backward()` is what stores the gradients.
 
 # %%
 draw(f)
@@ -233,10 +235,12 @@ print(next(steps))
 draw(o, steps)
 
 # %% [markdown]
-`steps.table()` runs the steps that are left and shows the whole pass:
+`steps.table()` shows the whole pass: the steps done so far, then a line, then the steps
+still to come (it only shows them; it changes nothing). `steps.run()` does the rest:
 
 # %%
 print(steps.table())
+steps.run()
 print(f"w1.grad = {w1.grad:g}, x1.grad = {x1.grad:g}")
 
 # %% [markdown]
@@ -281,6 +285,7 @@ print(next(steps))
 draw(loss, steps)
 
 # %%
+steps.run()  # the steps that are left
 print(steps.table())
 
 # %% [markdown]

@@ -284,6 +284,7 @@ def test_a_hostile_label_draws_as_typed(label):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(label=st.text(min_size=1, max_size=40))
 @example(label="a\nb")
+@example(label="]")  # Graphviz fails on an HTML text that begins with "]"
 @example(label="x" * 5000 + '"' * 3000)
 def test_any_text_is_a_label_that_draws_or_is_refused_when_set(label):
     bad = any(c in CONTROL or ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F

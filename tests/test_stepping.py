@@ -144,8 +144,8 @@ def test_duplicate_and_clashing_labels_get_distinct_names():
 def test_table_has_one_row_per_step():
     root = micrograd_readme_graph()
     p = root.backward_steps()
+    p.run()
     lines = p.table().splitlines()
-    assert p.done  # table() runs the pass to the end
     assert lines[0].split() == ["step", "node", "=", "formula", "input", "upstream", "local",
                                 "contribution", "input", "grad"]
     assert set(lines[1].replace(" ", "")) == {"-"}
@@ -158,10 +158,31 @@ def test_table_has_one_row_per_step():
         assert cells[-1] == f"{step.input_grad:.4g}"
 
 
+def test_table_of_an_unfinished_pass_shows_the_steps_to_come_without_doing_them():
+    root = micrograd_readme_graph()
+    p = root.backward_steps()
+    before = [(v, v._grad) for v in p.order]
+    lines = p.table().splitlines()
+    assert lines[2] == f"...   steps 1-{len(p)} are not done yet: next() does them one at a time"
+    assert len(lines) == 3 + len(p)
+    assert not p.steps and [(v, v._grad) for v in p.order] == before  # nothing was applied
+    for _ in range(5):
+        next(p)
+    before = [(v, v._grad) for v in p.order]
+    lines = p.table().splitlines()
+    assert lines[7].startswith("...   steps 6-39 are not done yet")
+    assert len(p.steps) == 5 and [(v, v._grad) for v in p.order] == before
+    rows = lines[2:7] + lines[8:]
+    p.run()  # the rows still to come said exactly what the steps then did
+    assert rows == p.table().splitlines()[2:]
+
+
 def test_print_backward_prints_the_table(capsys):
     print_backward(neuron())
     printed = capsys.readouterr().out
-    assert printed == neuron().backward_steps().table() + "\n"
+    p = neuron().backward_steps()
+    p.run()
+    assert printed == p.table() + "\n"
     assert "o = tanh(n)" in printed and len(printed.splitlines()) == 2 + 9
 
 
@@ -182,7 +203,7 @@ def test_a_pass_stepped_halfway_leaves_partial_gradients():
         elif id(v) in received:
             assert v.grad == pytest.approx(received[id(v)], rel=1e-12)
         else:
-            assert v.grad == 0.0
+            assert v.grad == 0.0 and not v.grad_computed  # not reached yet: "grad ?"
     assert p.reached == {root} | {s.input for s in taken}
     p.run()  # finishing it gives backward()'s gradients
     full = shared()

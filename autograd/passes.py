@@ -1,0 +1,38 @@
+"""Which stepped backward passes are live, and ending them (the rules are in backward.py).
+
+A stepped pass (`BackwardPass`) is *live* from its start until its last step. `live` lists them.
+Anything that writes the gradient of a value a live pass covers (another pass, `backward()`,
+`zero_grad()`, setting `.grad`) first calls `end_passes`, which undoes the live pass's steps and
+makes it stale. If that writer then fails, `undo_end` puts the ended passes back exactly.
+
+This module imports nothing from stepgrad, so `value.py` can use it without an import cycle. A
+pass in `live` needs only `_nodes` (the set of values it covers) and two methods: `_end(why, by)`,
+which undoes the pass and returns what is needed to put it back, and `_revive(state)`, which
+does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+live: list[Any] = []  # the live BackwardPass objects, oldest first (usually none or one)
+
+
+def end_passes(values: Iterable[object], why: str, by: object) -> list[tuple[Any, Any]]:
+    """End every live pass that covers one of `values`: undo its steps, mark it stale.
+
+    `why` says what happened, for the stale pass's error message, with "{}" where the value
+    `by` goes ("backward() ran on {}"): each pass names it as its own steps do.
+    Returns what `undo_end` needs to put the ended passes back.
+    """
+    if not isinstance(values, (set, frozenset, dict, list, tuple)):
+        values = list(values)  # may be a one-shot iterable: every live pass must see it all
+    hit = [p for p in live if not p._nodes.isdisjoint(values)]
+    return [(p, p._end(why, by)) for p in reversed(hit)]  # newest first, so undo runs oldest first
+
+
+def undo_end(ended: list[tuple[Any, Any]]) -> None:
+    """Put back the passes `end_passes` ended, exactly as they were (used when a writer fails)."""
+    for p, state in reversed(ended):
+        p._revive(state)
