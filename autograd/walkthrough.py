@@ -112,10 +112,26 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
     graph = _build(root, None, None, rankdir=rankdir, grad_text=lambda v: widest[ids[v]])
     if title is None:
         title = f"Backward pass of {data['root_name']}"
-    return _fill_page(title, data, graph.pipe("svg", encoding="utf-8"))
+    svg = graph.pipe("svg", encoding="utf-8")
+    overview = _overview(root, as_float(grad, "walkthrough(grad)"), data, rankdir)
+    return _fill_page(title, data, svg, overview)
 
 
-def _fill_page(title: str, data: dict, svg: str) -> str:
+def _overview(root: Value, seed: float, data: dict, rankdir: str) -> str:
+    """The page's overview (walkthrough_overview.py) as HTML, its data put into `data`; ""
+    for a graph without neurons."""
+    from stepgrad.walkthrough_overview import overview_data, overview_svg
+
+    over = overview_data(root, seed)
+    if over is None:
+        return ""
+    data["overview"] = over
+    return ('<section id="overview" hidden aria-label="the whole graph"><p>The whole graph, '
+            'one box per neuron; click a box to see its values below.</p>'
+            f"{overview_svg(root, over, rankdir)}</section>")
+
+
+def _fill_page(title: str, data: dict, svg: str, overview: str = "") -> str:
     """The page with its title, data and drawing filled in.
 
     One pass over the template: a label or title that reads "%%SVG%%" stays text, it is never
@@ -123,8 +139,9 @@ def _fill_page(title: str, data: dict, svg: str) -> str:
     """
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    fill = {"%%TITLE%%": html.escape(title), "%%DATA%%": _script_json(data), "%%SVG%%": svg}
-    return re.sub("%%(?:TITLE|DATA|SVG)%%", lambda m: fill[m.group()], PAGE)
+    fill = {"%%TITLE%%": html.escape(title), "%%DATA%%": _script_json(data), "%%SVG%%": svg,
+            "%%OVERVIEW%%": overview}
+    return re.sub("%%(?:TITLE|DATA|SVG|OVERVIEW)%%", lambda m: fill[m.group()], PAGE)
 
 
 def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
