@@ -122,7 +122,7 @@ def _overview(root: Value, seed: float, data: dict, rankdir: str) -> str:
     for a graph without neurons."""
     from stepgrad.walkthrough_overview import overview_data, overview_svg
 
-    over = overview_data(root, seed)
+    over = overview_data(root, seed, rankdir)
     if over is None:
         return ""
     data["overview"] = over

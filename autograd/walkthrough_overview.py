@@ -23,14 +23,16 @@ from stepgrad.walkthrough_grouped import merged_edge_id
 __all__ = ["overview_data", "overview_svg"]
 
 
-def overview_data(root: Value, seed: float) -> dict | None:
+def overview_data(root: Value, seed: float, rankdir: str = "LR") -> dict | None:
     """The overview's boxes and what each step of the full pass changes in them, or None
     when grouping by neuron would not make the graph smaller (no neuron of a model in it).
 
     Runs a fresh pass (every gradient empty first) and puts every gradient back afterwards,
-    like walkthrough_data. Returns {"boxes": [{"id", "name", "start", "members"}], "steps":
-    [{"lit": [...], "grads": [[box, text], ...]}, ...]} with one entry per edge of the pass;
-    "members" are the ids of the box's values in the detailed drawing.
+    like walkthrough_data. Returns {"boxes": [{"id", "name", "start", "members", "outputs"}],
+    "rankdir" (the detailed drawing's), "steps": [{"lit": [...], "grads": [[box, text],
+    ...]}, ...]} with one entry per edge of the pass;
+    "members" and "outputs" are the ids of the box's values (and of its output values) in
+    the detailed drawing.
     """
     from stepgrad.backward import topological_order
 
@@ -53,7 +55,9 @@ def overview_data(root: Value, seed: float) -> dict | None:
                 boxes[box] = {"id": box, "name": group.name if group else bp.names[node],
                               "start": gp.box_text(node) if node is root or (
                                   group is not None and root in group.outputs) else "?",
-                              "members": []}
+                              "members": [],
+                              "outputs": [f"n{index[v]}" for v in
+                                          (group.outputs if group else [node])]}
             boxes[box]["members"].append(f"n{i}")
         shown = {box: b["start"] for box, b in boxes.items()}
         steps = []
@@ -76,7 +80,7 @@ def overview_data(root: Value, seed: float) -> dict | None:
     finally:
         for node, g in zip(order, saved, strict=True):
             node._grad = g
-    return {"boxes": list(boxes.values()), "steps": steps}
+    return {"boxes": list(boxes.values()), "steps": steps, "rankdir": rankdir}
 
 
 # The strip of the page the overview should fit (px): a 1400 x 900 window less the page's

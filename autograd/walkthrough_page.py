@@ -388,6 +388,7 @@ PAGE = r"""<!DOCTYPE html>
       const g = document.getElementById("ov-" + b.id);
       const texts = g.querySelectorAll("text");
       return { id: b.id, name: b.name, g, gradText: texts[texts.length - 1], start: b.start,
+               outputs: b.outputs,
                members: b.members, shown: null, dim: null };
     });
     function centreGrads() {  // each gradient in the middle of its box, as in the detail
@@ -459,23 +460,45 @@ PAGE = r"""<!DOCTYPE html>
       fit();
     }
     for (const b of boxes) {
-      b.g.addEventListener("click", () => {  // the detailed view moves to this box's values
-        const els = b.members.map((id) => document.getElementById(id)).filter((el) => el);
-        mark(els);
-        const p = pane.getBoundingClientRect();
+      b.g.addEventListener("click", () => jump(b));
+    }
+    function jump(b) {  // the detailed view moves to this box's values, readable
+      const els = b.members.map((id) => document.getElementById(id)).filter((el) => el);
+      mark(els);
+      $("found").textContent = b.name + ": " + els.length + (els.length > 1 ? " values" : " value");
+      const around = (list) => {
         let l = Infinity, t = Infinity, r = -Infinity, bt = -Infinity;
-        for (const el of els) {
+        for (const el of list) {
           const q = el.getBoundingClientRect();
           l = Math.min(l, q.left); t = Math.min(t, q.top);
           r = Math.max(r, q.right); bt = Math.max(bt, q.bottom);
         }
-        // the group's output (its last value, on the right) in view if it is wider than the pane
-        const x = r - l > p.width - 60 ? r - (p.width - 60) / 2 : (l + r) / 2;
-        pane.scrollLeft += x - (p.left + p.right) / 2;
-        pane.scrollTop += (t + bt) / 2 - (p.top + p.bottom) / 2;
-        $("found").textContent = b.name + ": " + els.length +
-                                 (els.length > 1 ? " values" : " value");
-      });
+        return { l, t, r, b: bt, w: r - l, h: bt - t };
+      };
+      const room = () => [pane.clientWidth - 40, pane.clientHeight - 40];
+      let u = around(els), [w, h] = room();
+      if (u.w > w || u.h > h) {  // zoom out if that shows them all, with readable text
+        const z = zoom * Math.min(w / u.w, h / u.h);
+        if (z * detailFont >= READABLE) { setZoom(z); u = around(els); }
+      }
+      [w, h] = room();
+      if (u.w > w || u.h > h) {  // a neuron called many times: the call nearest the view
+        const p = pane.getBoundingClientRect(), cx = (p.left + p.right) / 2,
+              cy = (p.top + p.bottom) / 2;
+        const outs = b.outputs.map((id) => document.getElementById(id)).filter((el) => el);
+        const dist = (el) => { const q = el.getBoundingClientRect();
+          return Math.hypot((q.left + q.right) / 2 - cx, (q.top + q.bottom) / 2 - cy); };
+        outs.sort((a, c) => dist(a) - dist(c));
+        u = around(outs.slice(0, 1));
+        // the output on the right of the view: the values it is made of are on its left
+        const shift = data.overview.rankdir === "LR" ? w / 2 - u.w : 0;
+        pane.scrollLeft += (u.l + u.r) / 2 - shift - cx;
+        pane.scrollTop += (u.t + u.b) / 2 - cy;
+        return;
+      }
+      const p = pane.getBoundingClientRect();
+      pane.scrollLeft += (u.l + u.r) / 2 - (p.left + p.right) / 2;
+      pane.scrollTop += (u.t + u.b) / 2 - (p.top + p.bottom) / 2;
     }
     $("overview-switch").hidden = false;
     $("show-overview").addEventListener("change", (e) => {
