@@ -131,8 +131,8 @@ def _overview(root: Value, seed: float, data: dict, rankdir: str) -> str:
             f"{overview_svg(root, over, rankdir)}</section>")
 
 
-def _fill_page(title: str, data: dict, svg: str, overview: str = "") -> str:
-    """The page with its title, data and drawing filled in.
+def _fill_page(title: str, data: dict, svg: str, extra: str = "") -> str:
+    """The page with its title, data and drawing filled in, and `extra` HTML after the drawing.
 
     One pass over the template: a label or title that reads "%%SVG%%" stays text, it is never
     taken for a placeholder.
@@ -140,8 +140,8 @@ def _fill_page(title: str, data: dict, svg: str, overview: str = "") -> str:
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     fill = {"%%TITLE%%": html.escape(title), "%%DATA%%": _script_json(data), "%%SVG%%": svg,
-            "%%OVERVIEW%%": overview}
-    return re.sub("%%(?:TITLE|DATA|SVG|OVERVIEW)%%", lambda m: fill[m.group()], PAGE)
+            "%%EXTRA%%": extra}
+    return re.sub("%%(?:TITLE|DATA|SVG|EXTRA)%%", lambda m: fill[m.group()], PAGE)
 
 
 def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
@@ -161,7 +161,12 @@ def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
     data = grouped_walkthrough_data(root, as_float(grad, "walkthrough(grad)"), view)
     if title is None:
         title = f"Backward pass of {data['root_name']}, by {view.grouping.mode}"
-    return _fill_page(title, data, grouped_svg(data, view, rankdir))
+    svg = grouped_svg(data, view, rankdir)
+    # the edges of every step, read by the page only when a student opens a step: a
+    # script element of its own, so that they cost nothing while the page loads
+    inside = data.pop("inside")
+    extra = f'<script type="application/json" id="inside-data">{_script_json(inside)}</script>'
+    return _fill_page(title, data, svg, extra)
 
 
 def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *,

@@ -1,8 +1,9 @@
 """The HTML, CSS and JavaScript of the walkthrough page (filled in by autograd/walkthrough.py).
 
 Placeholders: %%TITLE%% (HTML-escaped), %%DATA%% (JSON, escaped for <script>), %%SVG%% (the
-graph from Graphviz), %%OVERVIEW%% (the graph grouped by neuron, or nothing: see
-walkthrough_overview.py). Everything is inline: the page makes no network request.
+graph from Graphviz), %%EXTRA%% (HTML after the graph: the overview of a network's page,
+walkthrough_overview.py; the edges of every step of a grouped page, walkthrough_grouped.py;
+or nothing). Everything is inline: the page makes no network request.
 
 The script reads the steps from the JSON and only displays them: every number on the page
 was computed and formatted in Python by the same BackwardPass the REPL uses.
@@ -83,7 +84,8 @@ PAGE = r"""<!DOCTYPE html>
           border: 1px solid #b8c0ca; }
   #found { min-width: 6em; }
   /* the overview (walkthrough_overview.py): the whole graph, one box per neuron */
-  header { order: 0; } #overview { order: 1; } #pane { order: 2; } footer { order: 3; }
+  header { order: 0; } #overview { order: 1; } #pane { order: 2; } #inside { order: 3; }
+  footer { order: 4; }
   #overview { flex: none; overflow: auto; background: #fff; border-bottom: 2px solid var(--line);
          padding: 4px 12px 6px; }
   #overview[hidden] { display: none; }
@@ -101,6 +103,18 @@ PAGE = r"""<!DOCTYPE html>
   g.ovnode text.fresh { fill: var(--hl); font-weight: bold; }
   g.ovedge.cur path { stroke: var(--hl); stroke-width: 3px; }
   g.ovedge.cur polygon { stroke: var(--hl); fill: var(--hl); }
+  /* inside a step of a grouped page: the edges it applied (walkthrough_grouped.py) */
+  #inside { flex: none; max-height: 38vh; overflow: auto; background: #fff;
+         border-top: 2px solid var(--line); padding: 4px 18px 8px; }
+  #inside[hidden] { display: none; }
+  #inside-head { display: flex; gap: 12px; align-items: center; position: sticky; top: 0;
+         background: #fff; padding: 2px 0 4px; font-weight: 600; }
+  #inside-head button { font-size: 14px; padding: 1px 10px; }
+  #inside table { border-collapse: collapse; font: 14px/1.35 "DejaVu Sans Mono", Menlo,
+         Consolas, monospace; }
+  #inside th { text-align: left; color: var(--soft); font-weight: 600; }
+  #inside td, #inside th { padding: 1px 16px 1px 0; white-space: nowrap; }
+  #inside td.num { text-align: right; font-variant-numeric: tabular-nums; }
 </style>
 </head>
 <body>
@@ -129,7 +143,13 @@ PAGE = r"""<!DOCTYPE html>
   </div>
 </header>
 <main id="pane"><div id="graph">%%SVG%%</div></main>
-%%OVERVIEW%%
+<section id="inside" hidden aria-label="the edges of one step">
+  <div id="inside-head"><span id="inside-title"></span>
+    <button id="inside-go" hidden>go to this step</button>
+    <button id="inside-close" title="Close (e)">&times;</button></div>
+  <div id="inside-rows"></div>
+</section>
+%%EXTRA%%
 <footer>
   <span><kbd>&#x2190;</kbd> <kbd>&#x2192;</kbd> step &nbsp;
     <kbd>Home</kbd> <kbd>End</kbd> first / last
@@ -144,6 +164,8 @@ PAGE = r"""<!DOCTYPE html>
   <span>zoom <button id="zoom-out" title="Zoom out (-)">&minus;</button>
     <button id="zoom-fit" title="Fit the whole graph (0)">fit</button>
     <button id="zoom-in" title="Zoom in (+)">+</button></span>
+  <button id="expand" hidden
+    title="The edges this step applies, one row each (e), or click a box">step edges</button>
   <label><input type="checkbox" id="follow" checked> follow the step</label>
   <label id="overview-switch" hidden title="The whole graph, one box per neuron (o)"><input
     type="checkbox" id="show-overview"> whole graph</label>
@@ -260,6 +282,7 @@ PAGE = r"""<!DOCTYPE html>
       $("line").textContent = "";
     }
     if (ov) ov.show(k);
+    if (insideEl && !$("inside").hidden) openInside(k);
     $("counter").textContent = "step " + k + " / " + N;
     $("scrub").value = String(k);
     $("first").disabled = $("prev").disabled = k === 0;
@@ -328,15 +351,17 @@ PAGE = r"""<!DOCTYPE html>
     e.preventDefault();
     zoomAt(zoom * Math.pow(1.0015, -e.deltaY), e.clientX, e.clientY);
   }, { passive: false });
-  let drag = null;
+  let drag = null, dragged = false;  // a drag that ends on a box is not a click on it
   pane.addEventListener("mousedown", (e) => {
     if (e.button !== 0) return;
     drag = [e.clientX, e.clientY, pane.scrollLeft, pane.scrollTop];
+    dragged = false;
     pane.classList.add("dragging"); e.preventDefault();
     window.focus();  // no default action, so focus the page by hand: the keys then step it
   });
   window.addEventListener("mousemove", (e) => {
     if (!drag) return;
+    if (Math.abs(e.clientX - drag[0]) + Math.abs(e.clientY - drag[1]) > 4) dragged = true;
     pane.scrollLeft = drag[2] - (e.clientX - drag[0]);
     pane.scrollTop = drag[3] - (e.clientY - drag[1]);
   });
@@ -508,6 +533,76 @@ PAGE = r"""<!DOCTYPE html>
              open: () => toggle(section.hidden, true) };
   })();
 
+  // ---- inside a step of a grouped page: its edges, as rows of the REPL's table -------------
+  const insideEl = document.getElementById("inside-data");
+  let inside = null, insideAt = 0;
+  const firstEdge = [];  // the index of each step's first edge among all edges
+  if (insideEl) {
+    let at = 0;
+    for (const s of steps) { firstEdge.push(at); at += s.n; }
+    $("expand").hidden = false;
+  }
+  function insideRows() {  // read only when first asked for: a big page loads without it
+    if (!inside) {
+      inside = JSON.parse(insideEl.textContent);
+      let unnamed = 0;
+      inside.names = inside.names.map((n) => (n === "" ? "v" + (++unnamed) : n));
+    }
+    return inside;
+  }
+  function openInside(j, why) {  // show the edges of step j (0: none), `why` a note or ""
+    const d = insideRows(), s = steps[j - 1];
+    $("inside").hidden = false;
+    insideAt = j;
+    $("inside-go").hidden = !s || j === k;
+    if (!s) {
+      $("inside-title").textContent = why || "Step 0 is the forward pass: no edges yet.";
+      $("inside-rows").innerHTML = "";
+      return;
+    }
+    $("inside-title").textContent = (why ? why + " " : "") + "Step " + j +
+      (j === k ? "" : " (now at step " + k + ")") + ": " + s.n + (s.n > 1 ? " edges" : " edge") +
+      " back through " + byId[s.box].name + ", in the order applied";
+    const cell = (t, num) => (num ? '<td class="num">' : "<td>") + esc(t) + "</td>";
+    const rows = [];
+    for (let m = firstEdge[j - 1], end = m + s.n; m < end; m++) {
+      const [i, p, local, c, g] = d.edges.slice(5 * m, 5 * m + 5);
+      const up = d.upstream[i], contribution = c === "" ? up : c;
+      rows.push("<tr>" + cell(d.names[i] + " = " + d.formulas[i]) + cell(d.names[p]) +
+                cell(up, 1) + cell(local, 1) + cell(contribution, 1) +
+                cell(g === "" ? contribution : g, 1) + "</tr>");
+    }
+    $("inside-rows").innerHTML = "<table><thead><tr><th>node = formula</th><th>input</th>" +
+      "<th>upstream</th><th>local</th><th>contribution</th><th>input grad</th></tr></thead>" +
+      "<tbody>" + rows.join("") + "</tbody></table>";
+  }
+  function expandBox(id) {  // a box clicked: the latest step through it so far, or its first
+    let j = 0;
+    for (let i = 1; i <= N; i++) {
+      if (steps[i - 1].box !== id) continue;
+      if (i <= k || j === 0) j = i;
+      if (i > k) break;
+    }
+    if (j === 0) {
+      openInside(0, byId[id].name + ": no step passes a gradient back through it (it only " +
+                    "receives gradients).");
+    } else openInside(j, "");
+  }
+  if (insideEl) {
+    for (const n of nodes) {
+      n.g.style.cursor = "pointer";
+      n.g.addEventListener("click", () => { if (!dragged) expandBox(n.id); });
+    }
+    $("inside-close").addEventListener("click", () => { $("inside").hidden = true; });
+    $("inside-go").addEventListener("click", (e) => {
+      stop(); show(insideAt); e.currentTarget.blur();
+    });
+    $("expand").addEventListener("click", (e) => { toggleInside(); e.currentTarget.blur(); });
+  }
+  function toggleInside() {
+    if ($("inside").hidden) openInside(k, ""); else $("inside").hidden = true;
+  }
+
   // ---- wiring -------------------------------------------------------------------------------
   const act = { first: () => show(0), prev: () => show(k - 1), next: () => show(k + 1),
                 last: () => show(N), play: play,
@@ -532,6 +627,7 @@ PAGE = r"""<!DOCTYPE html>
     }
     if (e.key === "/" || e.key === "f") { e.preventDefault(); $("find").focus(); return; }
     if (e.key === "o" && ov) { e.preventDefault(); ov.open(); return; }
+    if (e.key === "e" && insideEl) { e.preventDefault(); toggleInside(); return; }
     const keys = { ArrowRight: act.next, ArrowLeft: act.prev, Home: act.first, End: act.last,
                    " ": play, "+": act["zoom-in"], "=": act["zoom-in"], "-": act["zoom-out"],
                    "0": act["zoom-fit"] };
