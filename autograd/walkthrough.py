@@ -191,7 +191,10 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
     Big graphs: as for draw(), group='neuron' or 'layer' shows each neuron (or layer) as one
     box and steps the pass one group at a time (a GroupedPass); expand= names a group to show
     and step edge by edge. By default ('auto') graphs above 300 values are grouped by neuron;
-    group=None shows every value, refused up front above max_boxes (1000) values.
+    group=None shows every value, refused up front above max_boxes (1000) values. On a
+    grouped page, pressing `e` (or clicking a box) lists the edges of a step, one row each.
+    A network's page that shows every value also carries the whole graph grouped by neuron,
+    shown above the detailed drawing when that cannot be read whole in the window.
 
     Needs Graphviz (the `graphviz` package and its `dot` program). Returns the path written.
 

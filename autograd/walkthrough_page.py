@@ -643,7 +643,9 @@ PAGE = r"""<!DOCTYPE html>
     centre();
     if (ov && !ov.chosen()) {
       ov.section.hidden = true;  // can the whole detailed graph be read without it?
-      ov.toggle(fitZoom() * detailFont < READABLE, false);
+      // (and is there room for both? a short window, such as a notebook's frame, starts
+      // with the detailed view alone; the switch in the footer shows the overview there)
+      ov.toggle(fitZoom() * detailFont < READABLE && pane.clientHeight >= 600, false);
     } else if (ov) ov.fit();
     setZoom(Math.min(1, Math.max(fitZoom(), 0.75)));
   };

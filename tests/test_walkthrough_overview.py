@@ -189,6 +189,12 @@ def test_the_overview_can_be_hidden_and_small_graphs_start_without_it(open_, tmp
     page.keyboard.press("ArrowRight")  # still steps
     assert page.evaluate(READ)["step"] == 1
 
+    short = open_(tmp_path / "xor.html", height=650)  # a short window (a notebook's frame)
+    assert short.evaluate("() => document.getElementById('overview').hidden")
+    assert short.is_visible("#overview-switch")  # starts with the detail alone, can switch
+    short.click("#show-overview")
+    assert not short.evaluate("() => document.getElementById('overview').hidden")
+
     model = MLP(2, [1], activation="tanh", seed=0)  # one neuron: readable in full
     small = model([1.0, 2.0])
     page = open_(walkthrough(small, tmp_path / "small.html"))
