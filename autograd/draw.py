@@ -34,7 +34,8 @@ __all__ = ["GraphvizMissingError", "draw", "edge_ids", "node_ids", "step_edge_id
 
 INSTALL_DOT = (
     "Install Graphviz, then try again: `sudo apt-get install graphviz` (Debian/Ubuntu), "
-    "`brew install graphviz` (macOS), or `conda install -c conda-forge graphviz`."
+    "`brew install graphviz` (macOS), `winget install graphviz` (Windows; then open a new "
+    "terminal), or `conda install -c conda-forge graphviz`."
 )
 
 # Colours: calm for the graph, one strong colour for the step being applied.

@@ -117,14 +117,30 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
     graph = _build(root, None, None, rankdir=rankdir, grad_text=lambda v: widest[ids[v]])
     if title is None:
         title = f"Backward pass of {data['root_name']}"
-    return _fill_page(title, data, graph.pipe("svg", encoding="utf-8"))
+    svg = graph.pipe("svg", encoding="utf-8")
+    overview = _overview(root, as_float(grad, "walkthrough(grad)"), data, rankdir)
+    return _fill_page(title, data, svg, overview)
 
 
-_MARKER = re.compile("%%(TITLE|DATA|SVG)%%")
+_MARKER = re.compile("%%(TITLE|DATA|SVG|EXTRA)%%")
 
 
-def _fill_page(title: str, data: dict, svg: str) -> str:
-    """The page with its title, data and drawing filled in.
+def _overview(root: Value, seed: float, data: dict, rankdir: str) -> str:
+    """The page's overview (walkthrough_overview.py) as HTML, its data put into `data`; ""
+    for a graph without neurons."""
+    from stepgrad.walkthrough_overview import overview_data, overview_svg
+
+    over = overview_data(root, seed, rankdir)
+    if over is None:
+        return ""
+    data["overview"] = over
+    return ('<section id="overview" hidden aria-label="the whole graph"><p>The whole graph, '
+            'one box per neuron; click a box to see its values below.</p>'
+            f"{overview_svg(root, over, rankdir)}</section>")
+
+
+def _fill_page(title: str, data: dict, svg: str, extra: str = "") -> str:
+    """The page with its title, data and drawing filled in, and `extra` HTML after the drawing.
 
     One pass over the template: a label or title that reads "%%SVG%%" stays text, it is never
     taken for a placeholder.
@@ -132,7 +148,7 @@ def _fill_page(title: str, data: dict, svg: str) -> str:
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     parts = {"TITLE": html.escape(visible(title, TITLE_LIMIT)), "DATA": _script_json(data),
-             "SVG": svg}
+             "SVG": svg, "EXTRA": extra}
     return _MARKER.sub(lambda m: parts[m.group(1)], PAGE)
 
 
@@ -153,7 +169,12 @@ def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
     data = grouped_walkthrough_data(root, as_float(grad, "walkthrough(grad)"), view)
     if title is None:
         title = f"Backward pass of {data['root_name']}, by {view.grouping.mode}"
-    return _fill_page(title, data, grouped_svg(data, view, rankdir))
+    svg = grouped_svg(data, view, rankdir)
+    # the edges of every step, read by the page only when a student opens a step: a
+    # script element of its own, so that they cost nothing while the page loads
+    inside = data.pop("inside")
+    extra = f'<script type="application/json" id="inside-data">{_script_json(inside)}</script>'
+    return _fill_page(title, data, svg, extra)
 
 
 def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *,
@@ -178,7 +199,10 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
     Big graphs: as for draw(), group='neuron' or 'layer' shows each neuron (or layer) as one
     box and steps the pass one group at a time (a GroupedPass); expand= names a group to show
     and step edge by edge. By default ('auto') graphs above 300 values are grouped by neuron;
-    group=None shows every value, refused up front above max_boxes (1000) values.
+    group=None shows every value, refused up front above max_boxes (1000) values. On a
+    grouped page, pressing `e` (or clicking a box) lists the edges of a step, one row each.
+    A network's page that shows every value also carries the whole graph grouped by neuron,
+    shown above the detailed drawing when that cannot be read whole in the window.
 
     Needs Graphviz (the `graphviz` package and its `dot` program). Returns the path written.
 

@@ -1,7 +1,9 @@
 """The HTML, CSS and JavaScript of the walkthrough page (filled in by autograd/walkthrough.py).
 
 Placeholders: %%TITLE%% (HTML-escaped), %%DATA%% (JSON, escaped for <script>), %%SVG%% (the
-graph from Graphviz). Everything is inline: the page makes no network request.
+graph from Graphviz), %%EXTRA%% (HTML after the graph: the overview of a network's page,
+walkthrough_overview.py; the edges of every step of a grouped page, walkthrough_grouped.py;
+or nothing). Everything is inline: the page makes no network request.
 
 The script reads the steps from the JSON and only displays them: every number on the page
 was computed and formatted in Python by the same BackwardPass the REPL uses.
@@ -81,6 +83,38 @@ PAGE = r"""<!DOCTYPE html>
   #find { font: inherit; font-size: 14px; width: 11em; padding: 2px 6px; border-radius: 6px;
           border: 1px solid #b8c0ca; }
   #found { min-width: 6em; }
+  /* the overview (walkthrough_overview.py): the whole graph, one box per neuron */
+  header { order: 0; } #overview { order: 1; } #pane { order: 2; } #inside { order: 3; }
+  footer { order: 4; }
+  #overview { flex: none; overflow: auto; background: #fff; border-bottom: 2px solid var(--line);
+         padding: 4px 12px 6px; }
+  #overview[hidden] { display: none; }
+  #overview p { margin: 0 0 2px; font-size: 14px; color: var(--soft); }
+  #overview svg { display: block; }
+  g.ovnode { cursor: pointer; }
+  g.ovnode:hover path, g.ovnode:hover polygon { stroke: #1971c2; stroke-width: 2.5px; }
+  g.ovnode.unreached path, g.ovnode.unreached polygon { stroke: var(--dim); fill: #f6f7f9; }
+  g.ovnode.unreached text { fill: var(--dim-text); }
+  g.ovedge.unreached path { stroke: var(--dim); }
+  g.ovedge.unreached polygon { stroke: var(--dim); fill: var(--dim); }
+  g.ovnode.cur path, g.ovnode.cur polygon, g.ovnode.cur ellipse { stroke: var(--hl);
+      stroke-width: 3px; fill: var(--hl-fill); }
+  g.ovnode.cur text { fill: var(--ink); }
+  g.ovnode text.fresh { fill: var(--hl); font-weight: bold; }
+  g.ovedge.cur path { stroke: var(--hl); stroke-width: 3px; }
+  g.ovedge.cur polygon { stroke: var(--hl); fill: var(--hl); }
+  /* inside a step of a grouped page: the edges it applied (walkthrough_grouped.py) */
+  #inside { flex: none; max-height: 38vh; overflow: auto; background: #fff;
+         border-top: 2px solid var(--line); padding: 4px 18px 8px; }
+  #inside[hidden] { display: none; }
+  #inside-head { display: flex; gap: 12px; align-items: center; position: sticky; top: 0;
+         background: #fff; padding: 2px 0 4px; font-weight: 600; }
+  #inside-head button { font-size: 14px; padding: 1px 10px; }
+  #inside table { border-collapse: collapse; font: 14px/1.35 "DejaVu Sans Mono", Menlo,
+         Consolas, monospace; }
+  #inside th { text-align: left; color: var(--soft); font-weight: 600; }
+  #inside td, #inside th { padding: 1px 16px 1px 0; white-space: nowrap; }
+  #inside td.num { text-align: right; font-variant-numeric: tabular-nums; }
 </style>
 </head>
 <body>
@@ -109,6 +143,13 @@ PAGE = r"""<!DOCTYPE html>
   </div>
 </header>
 <main id="pane"><div id="graph">%%SVG%%</div></main>
+<section id="inside" hidden aria-label="the edges of one step">
+  <div id="inside-head"><span id="inside-title"></span>
+    <button id="inside-go" hidden>go to this step</button>
+    <button id="inside-close" title="Close (e)">&times;</button></div>
+  <div id="inside-rows"></div>
+</section>
+%%EXTRA%%
 <footer>
   <span><kbd>&#x2190;</kbd> <kbd>&#x2192;</kbd> step &nbsp;
     <kbd>Home</kbd> <kbd>End</kbd> first / last
@@ -123,7 +164,11 @@ PAGE = r"""<!DOCTYPE html>
   <span>zoom <button id="zoom-out" title="Zoom out (-)">&minus;</button>
     <button id="zoom-fit" title="Fit the whole graph (0)">fit</button>
     <button id="zoom-in" title="Zoom in (+)">+</button></span>
+  <button id="expand" hidden
+    title="The edges this step applies, one row each (e), or click a box">step edges</button>
   <label><input type="checkbox" id="follow" checked> follow the step</label>
+  <label id="overview-switch" hidden title="The whole graph, one box per neuron (o)"><input
+    type="checkbox" id="show-overview"> whole graph</label>
 </footer>
 <script type="application/json" id="data">%%DATA%%</script>
 <script>
@@ -169,8 +214,8 @@ PAGE = r"""<!DOCTYPE html>
       if (!(id in first)) first[id] = i + 1;
     }
   });
-  function gradAt(n, k) {  // the gradient text of value n after step k (k >= first[n])
-    const list = changes[n.id];
+  function gradAt(n, k, table) {  // the gradient text of value n after step k (k >= first[n])
+    const list = (table || changes)[n.id];
     if (!list || list[0][0] > k) return n.start;
     let lo = 0, hi = list.length - 1;
     while (lo < hi) {
@@ -181,7 +226,7 @@ PAGE = r"""<!DOCTYPE html>
   }
 
   // ---- showing step k -------------------------------------------------------------------
-  let k = 0, lit = [];
+  let k = 0, lit = [], ov = null;
   const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   function show(target) {
     k = Math.max(0, Math.min(N, target));
@@ -236,6 +281,8 @@ PAGE = r"""<!DOCTYPE html>
         "</span>";
       $("line").textContent = "";
     }
+    if (ov) ov.show(k);
+    if (insideEl && !$("inside").hidden) openInside(k);
     $("counter").textContent = "step " + k + " / " + N;
     $("scrub").value = String(k);
     $("first").disabled = $("prev").disabled = k === 0;
@@ -247,8 +294,9 @@ PAGE = r"""<!DOCTYPE html>
     }
   }
 
-  function follow(els) {  // scroll the pane so that the step is in view (only if it is not)
-    const p = pane.getBoundingClientRect(), m = 30;
+  function follow(els, box) {  // scroll the pane (or `box`) so that els are in view, if not
+    box = box || pane;
+    const p = box.getBoundingClientRect(), m = 30;
     let l = Infinity, t = Infinity, r = -Infinity, b = -Infinity;
     for (const el of els) {
       if (!el) continue;
@@ -256,8 +304,8 @@ PAGE = r"""<!DOCTYPE html>
       l = Math.min(l, q.left); t = Math.min(t, q.top);
       r = Math.max(r, q.right); b = Math.max(b, q.bottom);
     }
-    if (l < p.left + m || r > p.right - m) pane.scrollLeft += (l + r) / 2 - (p.left + p.right) / 2;
-    if (t < p.top + m || b > p.bottom - m) pane.scrollTop += (t + b) / 2 - (p.top + p.bottom) / 2;
+    if (l < p.left + m || r > p.right - m) box.scrollLeft += (l + r) / 2 - (p.left + p.right) / 2;
+    if (t < p.top + m || b > p.bottom - m) box.scrollTop += (t + b) / 2 - (p.top + p.bottom) / 2;
   }
 
   // ---- playing ------------------------------------------------------------------------------
@@ -303,34 +351,40 @@ PAGE = r"""<!DOCTYPE html>
     e.preventDefault();
     zoomAt(zoom * Math.pow(1.0015, -e.deltaY), e.clientX, e.clientY);
   }, { passive: false });
-  let drag = null;
+  let drag = null, dragged = false;  // a drag that ends on a box is not a click on it
   pane.addEventListener("mousedown", (e) => {
     if (e.button !== 0) return;
     drag = [e.clientX, e.clientY, pane.scrollLeft, pane.scrollTop];
+    dragged = false;
     pane.classList.add("dragging"); e.preventDefault();
     window.focus();  // no default action, so focus the page by hand: the keys then step it
   });
   window.addEventListener("mousemove", (e) => {
     if (!drag) return;
+    if (Math.abs(e.clientX - drag[0]) + Math.abs(e.clientY - drag[1]) > 4) dragged = true;
     pane.scrollLeft = drag[2] - (e.clientX - drag[0]);
     pane.scrollTop = drag[3] - (e.clientY - drag[1]);
   });
   window.addEventListener("mouseup", () => { drag = null; pane.classList.remove("dragging"); });
 
   // ---- find a value by name ---------------------------------------------------------------
-  let foundEl = null;
+  let foundEls = [];
+  function mark(els) {  // outline these values (a found value, or a neuron's values)
+    for (const el of foundEls) el.classList.remove("found");
+    foundEls = els;
+    for (const el of els) el.classList.add("found");
+  }
   $("names").innerHTML = nodes.map((n) => '<option value="' + esc(n.name).replace(/"/g, "&quot;") +
                                           '">').join("");
   function find(query) {
-    if (foundEl) foundEl.classList.remove("found");
-    foundEl = null;
+    mark([]);
     const q = query.trim().toLowerCase();
     if (!q) { $("found").textContent = ""; return; }
     const n = nodes.find((m) => m.name.toLowerCase() === q) ||
               nodes.find((m) => m.name.toLowerCase().startsWith(q)) ||
               nodes.find((m) => m.name.toLowerCase().includes(q));
     if (!n) { $("found").textContent = "not found"; return; }
-    foundEl = n.g; n.g.classList.add("found");
+    mark([n.g]);
     $("found").textContent = n.name;
     const p = pane.getBoundingClientRect(), q2 = n.g.getBoundingClientRect();
     pane.scrollLeft += (q2.left + q2.right) / 2 - (p.left + p.right) / 2;
@@ -341,6 +395,213 @@ PAGE = r"""<!DOCTYPE html>
     if (e.key === "Escape") { $("find").value = ""; find(""); $("find").blur(); }
     e.stopPropagation();
   }, true);
+
+  // ---- the overview: the whole graph by neuron (walkthrough_overview.py) -------------------
+  const fontPx = (root) => {  // the smallest text in an SVG at zoom 1, in CSS px
+    let min = Infinity;
+    for (const t of root.querySelectorAll("text[font-size]"))
+      min = Math.min(min, parseFloat(t.getAttribute("font-size")) * 4 / 3);
+    return min === Infinity ? 17 : min;
+  };
+  const READABLE = 10;  // px: the smallest text a learner should have to read
+  if (data.overview) ov = (function () {
+    const section = $("overview"), osvg = section.querySelector("svg");
+    const oW = pt(osvg.getAttribute("width")), oH = pt(osvg.getAttribute("height"));
+    osvg.removeAttribute("width"); osvg.removeAttribute("height");
+    const minFont = fontPx(osvg);
+    const boxes = data.overview.boxes.map((b) => {
+      const g = document.getElementById("ov-" + b.id);
+      const texts = g.querySelectorAll("text");
+      return { id: b.id, name: b.name, g, gradText: texts[texts.length - 1], start: b.start,
+               outputs: b.outputs,
+               members: b.members, shown: null, dim: null };
+    });
+    function centreGrads() {  // each gradient in the middle of its box, as in the detail
+      for (const b of boxes) {
+        const shape = b.g.querySelector("path, polygon");
+        if (!shape) continue;
+        const bb = shape.getBBox();  // (measurable only while the overview is shown)
+        b.gradText.setAttribute("x", String(bb.x + bb.width / 2));
+        b.gradText.setAttribute("text-anchor", "middle");
+      }
+    }
+    const oById = Object.fromEntries(boxes.map((b) => [b.id, b]));
+    const edgesInto = {};  // box id -> the overview's edges that end at it (dimmed with it)
+    for (const el of osvg.querySelectorAll("g.ovedge[id]")) {
+      const m = /^ov-(?:h(n?\d+)_(\d+)|e(\d+)_\d+)$/.exec(el.id);
+      if (!m) continue;
+      const to = m[3] !== undefined ? "n" + m[3] : "g" + m[2];  // merged edges end at groups
+      (edgesInto[to] = edgesInto[to] || []).push(el);
+    }
+    const changes = {}, reachedAt = {};
+    for (const b of boxes) if (b.start !== "?" && N > 0) reachedAt[b.id] = 1;
+    data.overview.steps.forEach((s, i) => {
+      for (const [id, text] of s.grads) {
+        (changes[id] = changes[id] || []).push([i + 1, text]);
+        if (!(id in reachedAt)) reachedAt[id] = i + 1;
+      }
+    });
+    let lit = [], chose = false;
+    function show(k) {
+      for (const b of boxes) {
+        const reached = k >= 1 && reachedAt[b.id] !== undefined && k >= reachedAt[b.id];
+        const text = "grad " + (reached ? gradAt({ id: b.id, start: b.start }, k, changes) : "?");
+        if (b.shown !== text) { b.gradText.textContent = text; b.shown = text; }
+        const dim = k >= 1 && !reached;
+        if (b.dim !== dim) {
+          b.g.classList.toggle("unreached", dim);
+          for (const el of edgesInto[b.id] || []) el.classList.toggle("unreached", dim);
+          b.dim = dim;
+        }
+      }
+      for (const [el, cls] of lit) el.classList.remove(cls);
+      lit = [];
+      const s = data.overview.steps[k - 1];
+      if (!s) return;
+      for (const id of s.lit) {
+        const el = document.getElementById("ov-" + id);
+        if (el) { el.classList.add("cur"); lit.push([el, "cur"]); }
+      }
+      for (const [id] of s.grads) {
+        oById[id].gradText.classList.add("fresh"); lit.push([oById[id].gradText, "fresh"]);
+      }
+      if (!section.hidden) follow(lit.map(([el]) => el), section);
+    }
+    function fit() {  // as large as fits (never above 1), and never below READABLE px text
+      if (section.hidden) return;
+      centreGrads();
+      const room = window.innerHeight - document.querySelector("header").offsetHeight -
+                   document.querySelector("footer").offsetHeight;
+      const caption = section.querySelector("p").offsetHeight + 14;
+      // at most about half the room (the detailed view needs the rest), but readable
+      const z = Math.max(READABLE / minFont, Math.min(1, (section.clientWidth - 26) / oW,
+                                                      (0.45 * room - caption) / oH));
+      osvg.style.width = (oW * z) + "px"; osvg.style.height = (oH * z) + "px";
+      section.style.maxHeight = Math.max(0.7 * room, 120) + "px";  // beyond: it scrolls
+    }
+    function toggle(on, byHand) {
+      if (byHand) chose = true;
+      section.hidden = !on; $("show-overview").checked = on;
+      fit();
+    }
+    for (const b of boxes) {
+      b.g.addEventListener("click", () => jump(b));
+    }
+    function jump(b) {  // the detailed view moves to this box's values, readable
+      const els = b.members.map((id) => document.getElementById(id)).filter((el) => el);
+      mark(els);
+      $("found").textContent = b.name + ": " + els.length + (els.length > 1 ? " values" : " value");
+      const around = (list) => {
+        let l = Infinity, t = Infinity, r = -Infinity, bt = -Infinity;
+        for (const el of list) {
+          const q = el.getBoundingClientRect();
+          l = Math.min(l, q.left); t = Math.min(t, q.top);
+          r = Math.max(r, q.right); bt = Math.max(bt, q.bottom);
+        }
+        return { l, t, r, b: bt, w: r - l, h: bt - t };
+      };
+      const room = () => [pane.clientWidth - 40, pane.clientHeight - 40];
+      let u = around(els), [w, h] = room();
+      if (u.w > w || u.h > h) {  // zoom out if that shows them all, with readable text
+        const z = zoom * Math.min(w / u.w, h / u.h);
+        if (z * detailFont >= READABLE) { setZoom(z); u = around(els); }
+      }
+      [w, h] = room();
+      if (u.w > w || u.h > h) {  // a neuron called many times: the call nearest the view
+        const p = pane.getBoundingClientRect(), cx = (p.left + p.right) / 2,
+              cy = (p.top + p.bottom) / 2;
+        const outs = b.outputs.map((id) => document.getElementById(id)).filter((el) => el);
+        const dist = (el) => { const q = el.getBoundingClientRect();
+          return Math.hypot((q.left + q.right) / 2 - cx, (q.top + q.bottom) / 2 - cy); };
+        outs.sort((a, c) => dist(a) - dist(c));
+        u = around(outs.slice(0, 1));
+        // the output on the right of the view: the values it is made of are on its left
+        const shift = data.overview.rankdir === "LR" ? w / 2 - u.w : 0;
+        pane.scrollLeft += (u.l + u.r) / 2 - shift - cx;
+        pane.scrollTop += (u.t + u.b) / 2 - cy;
+        return;
+      }
+      const p = pane.getBoundingClientRect();
+      pane.scrollLeft += (u.l + u.r) / 2 - (p.left + p.right) / 2;
+      pane.scrollTop += (u.t + u.b) / 2 - (p.top + p.bottom) / 2;
+    }
+    $("overview-switch").hidden = false;
+    $("show-overview").addEventListener("change", (e) => {
+      toggle(e.currentTarget.checked, true); e.currentTarget.blur();
+    });
+    return { show, fit, toggle, section, chosen: () => chose,
+             open: () => toggle(section.hidden, true) };
+  })();
+
+  // ---- inside a step of a grouped page: its edges, as rows of the REPL's table -------------
+  const insideEl = document.getElementById("inside-data");
+  let inside = null, insideAt = 0;
+  const firstEdge = [];  // the index of each step's first edge among all edges
+  if (insideEl) {
+    let at = 0;
+    for (const s of steps) { firstEdge.push(at); at += s.n; }
+    $("expand").hidden = false;
+  }
+  function insideRows() {  // read only when first asked for: a big page loads without it
+    if (!inside) {
+      inside = JSON.parse(insideEl.textContent);
+      let unnamed = 0;
+      inside.names = inside.names.map((n) => (n === "" ? "v" + (++unnamed) : n));
+    }
+    return inside;
+  }
+  function openInside(j, why) {  // show the edges of step j (0: none), `why` a note or ""
+    const d = insideRows(), s = steps[j - 1];
+    $("inside").hidden = false;
+    insideAt = j;
+    $("inside-go").hidden = !s || j === k;
+    if (!s) {
+      $("inside-title").textContent = why || "Step 0 is the forward pass: no edges yet.";
+      $("inside-rows").innerHTML = "";
+      return;
+    }
+    $("inside-title").textContent = (why ? why + " " : "") + "Step " + j +
+      (j === k ? "" : " (now at step " + k + ")") + ": " + s.n + (s.n > 1 ? " edges" : " edge") +
+      " back through " + byId[s.box].name + ", in the order applied";
+    const cell = (t, num) => (num ? '<td class="num">' : "<td>") + esc(t) + "</td>";
+    const rows = [];
+    for (let m = firstEdge[j - 1], end = m + s.n; m < end; m++) {
+      const [i, p, local, c, g] = d.edges.slice(5 * m, 5 * m + 5);
+      const up = d.upstream[i], contribution = c === "" ? up : c;
+      rows.push("<tr>" + cell(d.names[i] + " = " + d.formulas[i]) + cell(d.names[p]) +
+                cell(up, 1) + cell(local, 1) + cell(contribution, 1) +
+                cell(g === "" ? contribution : g, 1) + "</tr>");
+    }
+    $("inside-rows").innerHTML = "<table><thead><tr><th>node = formula</th><th>input</th>" +
+      "<th>upstream</th><th>local</th><th>contribution</th><th>input grad</th></tr></thead>" +
+      "<tbody>" + rows.join("") + "</tbody></table>";
+  }
+  function expandBox(id) {  // a box clicked: the latest step through it so far, or its first
+    let j = 0;
+    for (let i = 1; i <= N; i++) {
+      if (steps[i - 1].box !== id) continue;
+      if (i <= k || j === 0) j = i;
+      if (i > k) break;
+    }
+    if (j === 0) {
+      openInside(0, byId[id].name + ": no step passes a gradient back through it (it only " +
+                    "receives gradients).");
+    } else openInside(j, "");
+  }
+  if (insideEl) {
+    for (const n of nodes) {
+      n.g.style.cursor = "pointer";
+      n.g.addEventListener("click", () => { if (!dragged) expandBox(n.id); });
+    }
+    $("inside-close").addEventListener("click", () => { $("inside").hidden = true; });
+    $("inside-go").addEventListener("click", (e) => {
+      stop(); show(insideAt); e.currentTarget.blur();
+    });
+    $("expand").addEventListener("click", (e) => { toggleInside(); e.currentTarget.blur(); });
+  }
+  function toggleInside() {
+    if ($("inside").hidden) openInside(k, ""); else $("inside").hidden = true;
+  }
 
   // ---- wiring -------------------------------------------------------------------------------
   const act = { first: () => show(0), prev: () => show(k - 1), next: () => show(k + 1),
@@ -365,6 +626,8 @@ PAGE = r"""<!DOCTYPE html>
       pane.scrollLeft += pan[0]; pane.scrollTop += pan[1]; e.preventDefault(); return;
     }
     if (e.key === "/" || e.key === "f") { e.preventDefault(); $("find").focus(); return; }
+    if (e.key === "o" && ov) { e.preventDefault(); ov.open(); return; }
+    if (e.key === "e" && insideEl) { e.preventDefault(); toggleInside(); return; }
     const keys = { ArrowRight: act.next, ArrowLeft: act.prev, Home: act.first, End: act.last,
                    " ": play, "+": act["zoom-in"], "=": act["zoom-in"], "-": act["zoom-out"],
                    "0": act["zoom-fit"] };
@@ -375,7 +638,17 @@ PAGE = r"""<!DOCTYPE html>
     f();
   }, true);
 
-  const measure = () => { centre(); setZoom(Math.min(1, Math.max(fitZoom(), 0.75))); };
+  const detailFont = fontPx(svg);
+  const measure = () => {
+    centre();
+    if (ov && !ov.chosen()) {
+      ov.section.hidden = true;  // can the whole detailed graph be read without it?
+      // (and is there room for both? a short window, such as a notebook's frame, starts
+      // with the detailed view alone; the switch in the footer shows the overview there)
+      ov.toggle(fitZoom() * detailFont < READABLE && pane.clientHeight >= 600, false);
+    } else if (ov) ov.fit();
+    setZoom(Math.min(1, Math.max(fitZoom(), 0.75)));
+  };
   measure();
   show(0);
   // In a sandboxed frame (a notebook output) the browser may lay the page out only for its

@@ -31,6 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))  # tests/browser.py
+sys.path.insert(1, os.path.dirname(HERE))  # demos/
 
 import workloads  # noqa: E402
 
@@ -46,6 +47,8 @@ BEFORE: dict[str, str] = {
     "load-page-5": "(issue: 14 s)",
     "load-page-grouped-100": "n/a",
     "xor-font": "fits at 3-5 px",
+    "xor-demo-font": "fits at about 4 px",
+    "load-page-xor": "n/a",
 }
 
 
@@ -92,16 +95,20 @@ def page_load_seconds(path: str) -> dict:
     return {"seconds": seconds}
 
 
+# The "whole graph" view: the overview of a network's page when it shows, else the drawing.
 FONT_PX = """() => {
-  const svg = document.querySelector('#graph svg');
-  const pane = document.getElementById('pane').getBoundingClientRect();
+  const over = document.getElementById('overview');
+  const shown = over && !over.hidden;
+  const svg = document.querySelector(shown ? '#overview svg' : '#graph svg');
+  const pane = (shown ? over : document.getElementById('pane')).getBoundingClientRect();
   const box = svg.getBoundingClientRect();
-  const sizes = [...svg.querySelectorAll('g.node text')].map(t => t.getBoundingClientRect().height);
+  const sizes = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height);
   sizes.sort((a, b) => a - b);
   return {min_text_px: sizes[0], median_text_px: sizes[sizes.length >> 1],
           whole_graph_visible: box.left >= pane.left - 1 && box.top >= pane.top - 1 &&
                                box.right <= pane.right + 1 && box.bottom <= pane.bottom + 1,
-          graph_px: [box.width, box.height], pane_px: [pane.width, pane.height]};
+          graph_px: [box.width, box.height], pane_px: [pane.width, pane.height],
+          overview: shown};
 }"""
 
 
@@ -146,11 +153,22 @@ def case(name: str) -> dict:
         if name == "page-grouped-100":
             return {"seconds": seconds, "bytes": os.path.getsize(path)}
         return page_load_seconds(path)
-    if name == "xor-font":
+    if name == "load-page-xor":
+        path = os.path.join(tempfile.mkdtemp(), "xor.html")
+        walkthrough(xor_loss(), path)
+        return page_load_seconds(path)
+    if name in ("xor-font", "xor-demo-font"):
+        import io
+
         from browser import chromium, open_page
 
         path = os.path.join(tempfile.mkdtemp(), "xor.html")
-        walkthrough(xor_loss(), path)
+        if name == "xor-font":
+            walkthrough(xor_loss(), path)
+        else:  # python -m demos.xor --html: one sample through the trained 2-8-1 network
+            from demos.xor import XorOptions, run
+
+            run(XorOptions(graph=None, html=path), out=io.StringIO())
         with chromium() as b:
             page, _ = open_page(b, path, 1400, 900)
             while not page.evaluate("() => document.body.dataset.step === '0'"):
@@ -169,6 +187,8 @@ def show(name: str, result: dict) -> str:
         return result["value"]
     if "min_text_px" in result:
         whole = "whole graph" if result["whole_graph_visible"] else "part of the graph"
+        if result.get("overview"):
+            whole += " (overview by neuron)"
         return (f"{whole} at {result['min_text_px']:.1f}-{result['median_text_px']:.1f} px "
                 f"(smallest-median text)")
     text = f"{result['seconds']:.2f} s"

@@ -255,3 +255,24 @@ def test_expanded_groups_step_edge_by_edge():
         if s.name == "L1.n1" or any(gp.grouping.group_of[x.node].name == "L1.n1"
                                      for x in s.steps):
             assert len(s.steps) == 1 and s.box.startswith("n")
+
+
+def test_edge_rows_are_packed_without_losing_a_name():
+    from stepgrad.walkthrough_grouped import EdgeRows
+
+    loss = xor_loss()
+    gp = GroupedPass(loss, "neuron")
+    rows = EdgeRows(gp.backward_pass.order, gp.backward_pass.names)
+    for step in gp.run():
+        for s in step.steps:
+            rows.add(s)
+    data = rows.data()
+    unnamed = 0
+    names = []
+    for n in data["names"]:  # as the page unpacks them
+        if n == "":
+            unnamed += 1
+            n = f"v{unnamed}"
+        names.append(n)
+    assert names == [gp.backward_pass.names[v] for v in gp.backward_pass.order]
+    assert "" in data["names"] and len(data["edges"]) == 5 * gp.backward_pass.total

@@ -14,6 +14,7 @@ from test_big_graphs import moons_loss
 from stepgrad import walkthrough
 from stepgrad.backward import topological_order
 from stepgrad.grouped_pass import GroupedPass
+from stepgrad.stepping import short
 
 SKIP = browser_skip_reason()
 pytestmark = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
@@ -146,3 +147,59 @@ def test_find_a_value_by_name_and_move_around(open_, tmp_path):
     page.keyboard.press("Shift+ArrowRight")
     assert page.evaluate(scroll)[0] == pytest.approx(s1[0] + 120, abs=2)
     assert page.evaluate(READ)["step"] == 1  # Shift+arrow moves, it does not step
+
+
+ROWS = """() => [...document.querySelectorAll("#inside-rows tbody tr")].map(
+    (tr) => [...tr.children].map((td) => td.textContent))"""
+
+
+def table_rows(step) -> list[list[str]]:
+    """The rows of a GroupStep's edges as BackwardPass.table() gives them."""
+    return [[f"{s.node_name} = {s.formula}", s.input_name, short(s.upstream), short(s.local),
+             short(s.contribution), short(s.input_grad)] for s in step.steps]
+
+
+def test_a_step_opens_into_its_edges_with_the_passs_numbers(open_, tmp_path):
+    loss, _ = moons_loss(2)
+    page = open_(walkthrough(loss, tmp_path / "moons.html"))
+    twin, _ = moons_loss(2)
+    gp = GroupedPass(twin, "neuron")
+    gp.run()
+    assert page.is_hidden("#inside")
+    page.keyboard.press("e")  # step 0: the forward pass, nothing inside yet
+    assert page.is_visible("#inside") and page.evaluate(ROWS) == []
+    biggest = max(gp.steps, key=lambda s: len(s.steps)).index
+    checked = 0
+    for k in range(1, gp.total + 1):
+        page.keyboard.press("ArrowRight")
+        if k in (1, 2, 5, biggest, gp.total) or k % 17 == 0:  # the panel follows the step
+            assert page.evaluate(ROWS) == table_rows(gp.steps[k - 1]), k
+            checked += 1
+    assert checked > 8 and len(gp.steps[biggest - 1].steps) > 100
+    edges = sum(len(s.steps) for s in gp.steps)
+    assert edges == gp.backward_pass.total  # every edge of the pass is in one step
+    page.click("#inside-close")
+    assert page.is_hidden("#inside")
+
+
+def test_clicking_a_box_shows_its_latest_step(open_, tmp_path):
+    loss, _ = moons_loss(2)
+    page = open_(walkthrough(loss, tmp_path / "moons.html"))
+    twin, _ = moons_loss(2)
+    gp = GroupedPass(twin, "neuron")
+    gp.run()
+    box = gp.grouping.by_name["L2.n3"].box_id
+    through = [s.index for s in gp.steps if s.box == box]
+    assert len(through) >= 2
+    page.click(f"#{box}")  # before the pass reaches it: its first step, one click away
+    assert page.evaluate(ROWS) == table_rows(gp.steps[through[0] - 1])
+    assert page.text_content("#inside-title").startswith(f"Step {through[0]} (now at step 0)")
+    page.click("#inside-go")
+    assert page.evaluate(READ)["step"] == through[0]
+    page.click("#last")
+    page.click(f"#{box}")  # after it: the latest step through it
+    assert page.evaluate(ROWS) == table_rows(gp.steps[through[-1] - 1])
+    page.click(f"#{gp.grouping.by_name['inputs'].box_id}")
+    assert "no step passes a gradient back through it" in page.text_content("#inside-title")
+    assert page.evaluate(ROWS) == []
+
