@@ -11,6 +11,7 @@
 from stepgrad.draw import GraphvizMissingError, draw
 from stepgrad.grad_mode import no_grad
 from stepgrad.gradcheck import GradCheck, assert_gradcheck, gradcheck
+from stepgrad.ops import Op
 from stepgrad.stepping import BackwardPass, BackwardStep, print_backward
 from stepgrad.value import Value
 from stepgrad.walkthrough import walkthrough
@@ -20,6 +21,7 @@ __all__ = [
     "BackwardStep",
     "GradCheck",
     "GraphvizMissingError",
+    "Op",
     "Value",
     "assert_gradcheck",
     "draw",

@@ -76,7 +76,7 @@ def check_gradient(node: Value) -> None:
         if node.label:
             what = repr(node.label)
         else:
-            what = f"the result of '{node._op}'" if node._op else "an unlabelled input"
+            what = f"the result of '{node.op}'" if node._op else "an unlabelled input"
         raise OverflowError(
             f"backward: the gradient of {what} (data {node.data:.6g}) became {g}, too large "
             "for a float. Values this large usually mean training diverged: try a smaller "
