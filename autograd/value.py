@@ -210,10 +210,29 @@ class Value:
 
     # ----- operations: each picks its entry of the table (autograd/ops.py) --------------------
 
+    # `+`, `*` and relu make most nodes of a network, so they build their node right here, with
+    # their table entry's float rules written inline (a function call per rule would cost about
+    # a tenth of a training step). tests/test_optable.py checks that these three give the same
+    # numbers, bit for bit, as their entries in autograd/ops.py applied the generic way.
+
     def __add__(self, other: Value | Number) -> Value:
-        if type(other) is Value:
-            return _binary(_ops.ADD, self, other)
-        return _with_constant(_ops.ADD_C, self, as_float(other, "+"))
+        if type(other) is not Value:
+            return _with_constant(_ops.ADD_C, self, as_float(other, "+"))
+        x, y = self.data, other.data
+        out = x + y
+        if out - out != 0.0:  # true only for nan and +-inf
+            raise _not_finite(out, "+", (self, other))
+        node = _new(Value)
+        node.data = out
+        node._grad = None
+        node.label = ""
+        node._op = _ADD
+        if grad_mode.enabled:
+            node._in1, node._local1, node._in2, node._local2 = self, 1.0, other, 1.0
+        else:
+            node._in1 = node._in2 = node._local2 = None
+            node._local1 = 0.0
+        return node
 
     def __radd__(self, other: Value | Number) -> Value:
         return _with_constant(_ops.RADD_C, self, as_float(other, "+"))
@@ -227,9 +246,23 @@ class Value:
         return _with_constant(_ops.RSUB_C, self, as_float(other, "-"))
 
     def __mul__(self, other: Value | Number) -> Value:
-        if type(other) is Value:
-            return _binary(_ops.MUL, self, other)
-        return _with_constant(_ops.MUL_C, self, as_float(other, "*"))
+        if type(other) is not Value:
+            return _with_constant(_ops.MUL_C, self, as_float(other, "*"))
+        x, y = self.data, other.data
+        out = x * y
+        if out - out != 0.0:
+            raise _not_finite(out, "*", (self, other))
+        node = _new(Value)
+        node.data = out
+        node._grad = None
+        node.label = ""
+        node._op = _MUL
+        if grad_mode.enabled:  # the local gradients are the inputs' numbers: always finite
+            node._in1, node._local1, node._in2, node._local2 = self, y, other, x
+        else:
+            node._in1 = node._in2 = node._local2 = None
+            node._local1 = 0.0
+        return node
 
     def __rmul__(self, other: Value | Number) -> Value:
         return _with_constant(_ops.RMUL_C, self, as_float(other, "*"))
@@ -278,7 +311,21 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, x); local gradient 1 for x > 0, else 0 (0 at the kink x = 0, as PyTorch)."""
-        return _unary(_ops.RELU, self)
+        x = self.data
+        node = _new(Value)
+        node._grad = None
+        node.label = ""
+        node._op = _RELU
+        node._in2 = node._local2 = None
+        if grad_mode.enabled:
+            if x > 0.0:
+                node.data, node._in1, node._local1 = x, self, 1.0
+            else:
+                node.data, node._in1, node._local1 = 0.0, self, 0.0
+        else:
+            node.data = x if x > 0.0 else 0.0
+            node._in1, node._local1 = None, 0.0
+        return node
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope * x; local gradient 1 or slope (slope at x = 0, as PyTorch)."""
@@ -317,6 +364,7 @@ VALUES = Math("values", Value.exp, Value.log, attrgetter("data"))
 """The math namespace on Values: a derivative rule run with it builds a graph of the gradient."""
 
 _new = object.__new__
+_ADD, _MUL, _RELU = _ops.ADD, _ops.MUL, _ops.RELU  # the entries with a fast path
 
 
 # ----- applying an entry: the result, its local gradients, and the new node ------------------
