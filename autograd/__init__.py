@@ -11,6 +11,7 @@
 from stepgrad.draw import GraphvizMissingError, draw
 from stepgrad.grad_mode import no_grad
 from stepgrad.gradcheck import GradCheck, assert_gradcheck, gradcheck
+from stepgrad.higher import grad
 from stepgrad.ops import Op
 from stepgrad.stepping import BackwardPass, BackwardStep, print_backward
 from stepgrad.value import Value
@@ -25,6 +26,7 @@ __all__ = [
     "Value",
     "assert_gradcheck",
     "draw",
+    "grad",
     "gradcheck",
     "no_grad",
     "print_backward",
