@@ -19,7 +19,7 @@ needed only to render (SVG, PNG, or inline in Jupyter): without it, rendering ra
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from stepgrad.backward import topological_order
@@ -156,6 +156,11 @@ def draw(
     *,
     rankdir: str = "LR",
     title: str | None = None,
+    group: str | None = "auto",
+    expand: str | Iterable[str] | None = None,
+    focus: Value | str | None = None,
+    depth: int | None = None,
+    max_boxes: int | None = None,
 ) -> graphviz.Digraph:
     """The computation graph of `root` as a `graphviz.Digraph` (shows itself in Jupyter).
 
@@ -170,6 +175,16 @@ def draw(
     rankdir: "LR" (inputs on the left, the default) or "TB" (inputs at the top).
     title: a caption under the graph (by default, the highlighted step's line).
 
+    Big graphs (autograd/views.py):
+    group: 'neuron' or 'layer' draws each neuron (or layer) of a model as one box with its
+        output's data and grad (for all calls of the neuron); None draws every value; the
+        default 'auto' groups by neuron above 300 values, and the caption says how to expand.
+    expand: the name of a group (or several) to draw value by value, e.g. 'L2.n3'.
+    focus: a value (or its label) to draw the part around: without depth, every path from it
+        to root (how its gradient is made); with depth=k, its inputs up to k operations back.
+    max_boxes: a drawing with more boxes (default 1000) is refused up front with a
+        GraphTooBigError that says how to make it smaller; pass a larger number to wait.
+
     Render with `.pipe("svg")`, `.render("graph", format="png")`, or just display it in a
     notebook; `.source` is the DOT text.
 
@@ -183,7 +198,29 @@ def draw(
     >>> "e2_0" in draw(c, steps).source     # the edge a -> (*) of step 1, highlighted
     True
     """
-    return _build(root, step, backward_pass, rankdir=rankdir, title=title)
+    if not isinstance(root, Value):
+        raise TypeError(f"draw: expected the Value to draw, got {type(root).__name__} {root!r}")
+    return _draw_view(root, step, backward_pass, rankdir=rankdir, title=title, group=group,
+                      expand=expand, focus=focus, depth=depth, max_boxes=max_boxes)
+
+
+def _draw_view(root: Value, step: BackwardStep | BackwardPass | None,
+               backward_pass: BackwardPass | None, *, rankdir: str, title: str | None,
+               max_boxes: int | None, **view: Any) -> graphviz.Digraph:
+    """draw() for any size: plan the view (views.plan), then the full drawing or a view."""
+    from stepgrad import views
+
+    if isinstance(step, BackwardPass):
+        backward_pass, step = step, step.current
+    plan = views.plan(root, backward_pass, max_boxes=max_boxes or views.MAX_BOXES, **view)
+    if plan.grouping is None and plan.shown is None:
+        return _build(root, step, backward_pass, rankdir=rankdir, title=title)
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    if step is not None and title is None:
+        total = f"/{backward_pass.total}" if backward_pass is not None else ""
+        title = f"step {step.index}{total}: {step!r}"
+    return plan.render(step, backward_pass, rankdir=rankdir, title=title)
 
 
 def _build(

@@ -14,6 +14,7 @@ import html
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from stepgrad.backward import topological_order
@@ -86,13 +87,18 @@ def _script_json(data: object) -> str:
 
 
 def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = None,
-                     rankdir: str = "LR") -> str:
+                     rankdir: str = "LR", group: str | None = "auto",
+                     expand: str | Iterable[str] | None = None,
+                     max_boxes: int | None = None) -> str:
     """The walkthrough page of `root` as one HTML string (see `walkthrough`)."""
     if not isinstance(root, Value):
         raise TypeError(
             f"walkthrough: expected the Value whose backward pass to show, got "
             f"{type(root).__name__} {root!r}"
         )
+    grouped = _grouped_page(root, grad, title, rankdir, group, expand, max_boxes)
+    if grouped is not None:
+        return grouped
     data = walkthrough_data(root, grad)
     # Draw with the widest gradient each box will ever show, so every number fits its box.
     widest: dict[str, str] = {n["id"]: "?" for n in data["nodes"]}
@@ -114,8 +120,35 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
                 .replace("%%SVG%%", svg))
 
 
+def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
+                  group: str | None, expand: str | Iterable[str] | None,
+                  max_boxes: int | None) -> str | None:
+    """The page of a grouped view (walkthrough_grouped.py), or None for the full page."""
+    from stepgrad import views
+    from stepgrad.walkthrough_grouped import grouped_svg, grouped_walkthrough_data
+
+    view = views.plan(root, group=group, expand=expand, who="walkthrough",
+                      max_boxes=max_boxes or views.MAX_BOXES)
+    if view.grouping is None:
+        return None
+    if len(view.order) > views.AUTO_GROUP:
+        views.say(f"walkthrough: {len(view.order):,} values grouped by {view.grouping.mode} "
+                  f"into {view.boxes:,} boxes; stepping the pass...")
+    data = grouped_walkthrough_data(root, as_float(grad, "walkthrough(grad)"), view)
+    svg = grouped_svg(data, view, rankdir)
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    if title is None:
+        title = f"Backward pass of {data['root_name']}, by {view.grouping.mode}"
+    return (PAGE.replace("%%TITLE%%", html.escape(title))
+                .replace("%%DATA%%", _script_json(data))
+                .replace("%%SVG%%", svg))
+
+
 def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *,
-                title: str | None = None, rankdir: str = "LR") -> Path:
+                title: str | None = None, rankdir: str = "LR", group: str | None = "auto",
+                expand: str | Iterable[str] | None = None,
+                max_boxes: int | None = None) -> Path:
     """Write a web page that plays the backward pass of `root`, one edge per step.
 
     The page is a single HTML file that works offline: the graph (drawn by Graphviz), buttons
@@ -131,6 +164,11 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
     already called backward() (which would otherwise add to the inputs' gradients), and your
     graph is left exactly as it was: calling walkthrough() is not a backward pass.
 
+    Big graphs: as for draw(), group='neuron' or 'layer' shows each neuron (or layer) as one
+    box and steps the pass one group at a time (a GroupedPass); expand= names a group to show
+    and step edge by edge. By default ('auto') graphs above 300 values are grouped by neuron;
+    group=None shows every value, refused up front above max_boxes (1000) values.
+
     Needs Graphviz (the `graphviz` package and its `dot` program). Returns the path written.
 
     >>> from stepgrad import Value, walkthrough
@@ -138,7 +176,8 @@ def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *
     >>> walkthrough(y, "pass.html")  # doctest: +SKIP
     PosixPath('pass.html')
     """
-    text = walkthrough_html(root, grad, title=title, rankdir=rankdir)
+    text = walkthrough_html(root, grad, title=title, rankdir=rankdir, group=group,
+                            expand=expand, max_boxes=max_boxes)
     out = Path(path)
     out.write_text(text, encoding="utf-8")
     return out

@@ -76,6 +76,11 @@ PAGE = r"""<!DOCTYPE html>
   g.edge.hl text { fill: var(--hl); font-weight: bold; }
   g.edge.hl-out path { stroke: var(--hl); stroke-width: 2.5px; }
   g.edge.hl-out polygon { stroke: var(--hl); fill: var(--hl); }
+  g.node.found path, g.node.found polygon { stroke: #1971c2; stroke-width: 5px; }
+  #pane.dragging { cursor: grabbing; }
+  #find { font: inherit; font-size: 14px; width: 11em; padding: 2px 6px; border-radius: 6px;
+          border: 1px solid #b8c0ca; }
+  #found { min-width: 6em; }
 </style>
 </head>
 <body>
@@ -110,6 +115,10 @@ PAGE = r"""<!DOCTYPE html>
     &nbsp; <kbd>Space</kbd> play / pause</span>
   <span><span class="swatch"></span>the edge being applied and its two values</span>
   <span><span class="swatch dim"></span>not reached yet</span>
+  <span><kbd>Shift</kbd>+arrows, drag or wheel: move and zoom</span>
+  <label>find <input id="find" type="search" placeholder="a value's name" list="names"
+    title="Type a value's name (such as L1.n2.w1) and press Enter"></label>
+  <datalist id="names"></datalist><span id="found"></span>
   <span style="flex:1"></span>
   <span>zoom <button id="zoom-out" title="Zoom out (-)">&minus;</button>
     <button id="zoom-fit" title="Fit the whole graph (0)">fit</button>
@@ -144,8 +153,8 @@ PAGE = r"""<!DOCTYPE html>
       gradText.setAttribute("text-anchor", "middle");
     }
     if (n.op) document.getElementById(n.op).classList.add("op");
-    return { id: n.id, g, gradText, parts: [g, ...(owned[n.id] || [])], start: n.start,
-             shown: null, dim: null };
+    return { id: n.id, name: n.name, g, gradText, parts: [g, ...(owned[n.id] || [])],
+             start: n.start, shown: null, dim: null };
   });
   const byId = Object.fromEntries(nodes.map((n) => [n.id, n]));
 
@@ -153,8 +162,10 @@ PAGE = r"""<!DOCTYPE html>
   const changes = {}, first = {};
   if (N > 0) first[data.root] = 1;
   steps.forEach((s, i) => {
-    (changes[s.input] = changes[s.input] || []).push([i + 1, s.grad]);
-    if (!(s.input in first)) first[s.input] = i + 1;
+    for (const [id, text] of (s.grads || [[s.input, s.grad]])) {  // grouped: several boxes
+      (changes[id] = changes[id] || []).push([i + 1, text]);
+      if (!(id in first)) first[id] = i + 1;
+    }
   });
   function gradAt(n, k) {  // the gradient text of value n after step k (k >= first[n])
     const list = changes[n.id];
@@ -185,7 +196,20 @@ PAGE = r"""<!DOCTYPE html>
     for (const [el, cls] of lit) el.classList.remove(cls);
     lit = [];
     const s = steps[k - 1];
-    if (s) {
+    if (s && s.lit) {  // a step of a grouped pass (walkthrough_grouped.py)
+      for (const [id, cls] of s.lit) {
+        const el = document.getElementById(id);
+        if (el) { el.classList.add(cls); lit.push([el, cls]); }
+      }
+      for (const [id] of s.grads) {
+        byId[id].gradText.classList.add("fresh"); lit.push([byId[id].gradText, "fresh"]);
+      }
+      $("formula").textContent = s.formula;
+      $("equation").innerHTML = '<span class="what">' + esc(s.what) + "</span> " +
+        s.grads.map(([id, t]) => esc(byId[id].name) + ' grad <span class="num">' + esc(t) +
+                    "</span>").join(", ");
+      $("line").textContent = s.line;
+    } else if (s) {
       const i = s.node.slice(1);
       for (const [id, cls] of [[s.node, "hl"], [s.input, "hl"], ["op" + i, "hl"],
                                [s.edge, "hl"], ["o" + i, "hl-out"]]) {
@@ -216,7 +240,8 @@ PAGE = r"""<!DOCTYPE html>
     $("next").disabled = $("last").disabled = k === N;
     document.body.dataset.step = String(k);
     if (s && $("follow").checked) {
-      follow([byId[s.node].g, byId[s.input].g, document.getElementById(s.edge)]);
+      follow(s.lit ? s.lit.map(([id]) => document.getElementById(id))
+                   : [byId[s.node].g, byId[s.input].g, document.getElementById(s.edge)]);
     }
   }
 
@@ -262,6 +287,55 @@ PAGE = r"""<!DOCTYPE html>
   }
   const fitZoom = () => Math.min((pane.clientWidth - 30) / W, (pane.clientHeight - 30) / H);
 
+  function zoomAt(z, cx, cy) {  // zoom keeping the graph's point under (cx, cy) in place
+    const p = pane.getBoundingClientRect();
+    const x = (pane.scrollLeft + cx - p.left) / zoom, y = (pane.scrollTop + cy - p.top) / zoom;
+    setZoom(z);
+    pane.scrollLeft = x * zoom - (cx - p.left);
+    pane.scrollTop = y * zoom - (cy - p.top);
+  }
+  pane.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    zoomAt(zoom * Math.pow(1.0015, -e.deltaY), e.clientX, e.clientY);
+  }, { passive: false });
+  let drag = null;
+  pane.addEventListener("mousedown", (e) => {
+    if (e.button !== 0) return;
+    drag = [e.clientX, e.clientY, pane.scrollLeft, pane.scrollTop];
+    pane.classList.add("dragging"); e.preventDefault();
+  });
+  window.addEventListener("mousemove", (e) => {
+    if (!drag) return;
+    pane.scrollLeft = drag[2] - (e.clientX - drag[0]);
+    pane.scrollTop = drag[3] - (e.clientY - drag[1]);
+  });
+  window.addEventListener("mouseup", () => { drag = null; pane.classList.remove("dragging"); });
+
+  // ---- find a value by name ---------------------------------------------------------------
+  let foundEl = null;
+  $("names").innerHTML = nodes.map((n) => '<option value="' + esc(n.name).replace(/"/g, "&quot;") +
+                                          '">').join("");
+  function find(query) {
+    if (foundEl) foundEl.classList.remove("found");
+    foundEl = null;
+    const q = query.trim().toLowerCase();
+    if (!q) { $("found").textContent = ""; return; }
+    const n = nodes.find((m) => m.name.toLowerCase() === q) ||
+              nodes.find((m) => m.name.toLowerCase().startsWith(q)) ||
+              nodes.find((m) => m.name.toLowerCase().includes(q));
+    if (!n) { $("found").textContent = "not found"; return; }
+    foundEl = n.g; n.g.classList.add("found");
+    $("found").textContent = n.name;
+    const p = pane.getBoundingClientRect(), q2 = n.g.getBoundingClientRect();
+    pane.scrollLeft += (q2.left + q2.right) / 2 - (p.left + p.right) / 2;
+    pane.scrollTop += (q2.top + q2.bottom) / 2 - (p.top + p.bottom) / 2;
+  }
+  $("find").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { find($("find").value); e.preventDefault(); }
+    if (e.key === "Escape") { $("find").value = ""; find(""); $("find").blur(); }
+    e.stopPropagation();
+  }, true);
+
   // ---- wiring -------------------------------------------------------------------------------
   const act = { first: () => show(0), prev: () => show(k - 1), next: () => show(k + 1),
                 last: () => show(N), play: play,
@@ -278,7 +352,13 @@ PAGE = r"""<!DOCTYPE html>
   $("scrub").addEventListener("change", () => $("scrub").blur());
   $("speed").addEventListener("change", () => $("speed").blur());
   window.addEventListener("keydown", (e) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.target === $("find")) return;
+    const pan = { ArrowLeft: [-120, 0], ArrowRight: [120, 0], ArrowUp: [0, -120],
+                  ArrowDown: [0, 120] }[e.key];
+    if (e.shiftKey && pan) {
+      pane.scrollLeft += pan[0]; pane.scrollTop += pan[1]; e.preventDefault(); return;
+    }
+    if (e.key === "/" || e.key === "f") { e.preventDefault(); $("find").focus(); return; }
     const keys = { ArrowRight: act.next, ArrowLeft: act.prev, Home: act.first, End: act.last,
                    " ": play, "+": act["zoom-in"], "=": act["zoom-in"], "-": act["zoom-out"],
                    "0": act["zoom-fit"] };

@@ -1,0 +1,194 @@
+"""Step through the backward pass of a big graph one group at a time.
+
+A `GroupedPass` runs the very same `BackwardPass` (so the same gradients, in the same order),
+but each `next()` applies the next edges out of one group in a row: the edges through which
+the gradient flows back through neuron `L2.n3`, then the next group. The edges come in
+backward()'s own order, so a neuron's edges may come in a few pieces (its output first, the
+rest after the neuron that feeds it). Each step says which boxes the gradient reached and
+their gradient now (a box shows its output(s): the range over all outputs reached so far).
+Values drawn on their own (a group of one value, or a group named in `expand`) still step
+one edge at a time.
+
+>>> from stepgrad.nn import MLP
+>>> model = MLP(2, [2, 1], activation="tanh", seed=0)
+>>> loss = (model([1.0, 2.0]) - 1) ** 2; loss.label = "loss"
+>>> gp = GroupedPass(loss, "neuron")
+>>> next(gp)
+loss: 2 edges -> L2.n1 grad -1.65
+>>> print(gp.table())
+step  through  edges  gradient reaches
+----  -------  -----  ----------------------------------------
+1     loss     2      L2.n1 grad -1.65
+2     L2.n1    6      L1.n2 grad 0.3138
+3     L1.n2    7      (inside L1.n2 only)
+4     L2.n1    2      L1.n1 grad -0.03721
+5     L1.n1    7      (inside L1.n1 only)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from stepgrad.grouping import Group, Grouping
+from stepgrad.stepping import BackwardPass, BackwardStep, short
+from stepgrad.value import Number, Value
+
+__all__ = ["GroupStep", "GroupedPass"]
+
+
+@dataclass(frozen=True)
+class GroupStep:
+    """One step of a GroupedPass: the edges applied through one box, and where they led.
+
+    Attributes: index (1 for the first), name and box (the name and drawing id of the box the
+    gradient flowed back through), steps (the BackwardSteps applied, in order), reached
+    ((box id, name, grad text) of every other box whose gradient changed, grad text as after
+    this step).
+    """
+
+    index: int
+    name: str
+    box: str
+    steps: tuple[BackwardStep, ...]
+    reached: tuple[tuple[str, str, str], ...]
+
+    def __repr__(self) -> str:
+        if len(self.steps) == 1 and self.box.startswith("n"):
+            return repr(self.steps[0])
+        into = "; ".join(f"{name} grad {text}" for _, name, text in self.reached[:4])
+        if len(self.reached) > 4:
+            into += f"; and {len(self.reached) - 4} more"
+        return f"{self.name}: {len(self.steps)} edges -> {into or f'(inside {self.name} only)'}"
+
+
+class GroupedPass:
+    """The backward pass of `root`, one group (neuron, layer) at a time; see the module.
+
+    group: 'neuron' or 'layer'; expand: group name(s) whose edges step one by one.
+    Attributes: grouping (the Grouping), backward_pass (the BackwardPass it runs),
+    steps (the GroupSteps so far), total (how many there are in all).
+    """
+
+    def __init__(self, root: Value, group: str = "neuron", grad: Number = 1.0, *,
+                 expand: str | Iterable[str] | None = None) -> None:
+        self.backward_pass = BackwardPass(root, grad)
+        order, names = self.backward_pass.order, self.backward_pass.names
+        self.grouping = Grouping(order, group, names)
+        expanded = {expand} if isinstance(expand, str) else set(expand or ())
+        for name in expanded:
+            self.grouping.find(name)
+        self.expand = expanded
+        self._index = {node: i for i, node in enumerate(order)}
+        self._names = names
+        self.runs = self._runs(order)
+        self.total = len(self.runs)
+        self.steps: list[GroupStep] = []
+
+    def collapsed(self, node: Value) -> Group | None:
+        """The collapsed group whose box shows `node`, or None if it is drawn on its own."""
+        group = self.grouping.group_of[node]
+        if group.name in self.expand or len(group.members) == 1:
+            return None
+        return group
+
+    def box(self, node: Value) -> str:
+        """The drawing id of the box showing `node` ('g<j>' or 'n<i>', as in draw())."""
+        group = self.collapsed(node)
+        return group.box_id if group is not None else f"n{self._index[node]}"
+
+    def box_text(self, node: Value) -> str:
+        """The gradient text the box showing `node` shows now."""
+        group = self.collapsed(node)
+        if group is not None:
+            return group.grad_text(self.backward_pass.reached)
+        return short(node._grad) if node in self.backward_pass.reached else "?"
+
+    def _runs(self, order: list[Value]) -> list[tuple[Value, int]]:
+        """(a node of the run, number of edges) for each step: consecutive edges out of one
+        collapsed group, or a single edge (the order of backward_edges, known in advance)."""
+        runs: list[tuple[Value, int]] = []
+        last: Group | None = None
+        for node in reversed(order):
+            n = (node._in1 is not None) + (node._in2 is not None)
+            if n == 0:
+                continue
+            group = self.collapsed(node)
+            if group is not None and group is last:
+                runs[-1] = (runs[-1][0], runs[-1][1] + n)
+            elif group is not None:
+                runs.append((node, n))
+            else:
+                runs.extend([(node, 1)] * n)
+            last = group
+        return runs
+
+    def __iter__(self) -> Iterator[GroupStep]:
+        return self
+
+    def __next__(self) -> GroupStep:
+        if len(self.steps) == self.total:
+            raise StopIteration
+        node, n = self.runs[len(self.steps)]
+        applied = tuple(next(self.backward_pass) for _ in range(n))
+        own = self.box(node)
+        touched: dict[str, Value] = {}
+        for s in applied:
+            box = self.box(s.input)
+            if box != own:
+                touched.setdefault(box, s.input)
+        group = self.collapsed(node)
+        reached = []
+        for box, v in touched.items():
+            text = self.box_text(v)
+            if text != "?":  # '?': only parameters inside the box got gradient (from the L2
+                reached.append((box, self._box_name(v), text))  # penalty), not its outputs
+        step = GroupStep(
+            index=len(self.steps) + 1,
+            name=group.name if group is not None else self._names[node],
+            box=own,
+            steps=applied,
+            reached=tuple(reached),
+        )
+        self.steps.append(step)
+        return step
+
+    def _box_name(self, node: Value) -> str:
+        group = self.collapsed(node)
+        return group.name if group is not None else self._names[node]
+
+    def __len__(self) -> int:
+        """The number of steps in the whole grouped pass."""
+        return self.total
+
+    @property
+    def done(self) -> bool:
+        """True when every step has been applied."""
+        return len(self.steps) == self.total
+
+    def run(self) -> list[GroupStep]:
+        """Apply every remaining step; returns the whole list."""
+        for _ in self:
+            pass
+        return self.steps
+
+    def table(self) -> str:
+        """The whole grouped pass (run to the end if needed) as a table, one row per step."""
+        self.run()
+        header = ("step", "through", "edges", "gradient reaches")
+        rows = []
+        for s in self.steps:
+            text = repr(s).split(" -> ", 1)[1] if " -> " in repr(s) else repr(s)
+            if len(s.steps) == 1 and s.box.startswith("n"):
+                text = f"{s.steps[0].input_name} grad {short(s.steps[0].input_grad)}"
+            rows.append((str(s.index), s.name, str(len(s.steps)), text))
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+        widths.append(40)
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+                 for row in [header, *rows]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<GroupedPass by {self.grouping.mode}: step {len(self.steps)}/{self.total}"
+                f"{': ' + repr(self.steps[-1]) if self.steps else ''}>")

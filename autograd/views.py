@@ -1,0 +1,158 @@
+"""Decide what a drawing of a graph shows: every value, the part around a focus, or groups.
+
+Size limits (counted in boxes, what makes Graphviz slow and a picture unreadable):
+
+- AUTO_GROUP: above this many values, `draw(root)` groups by neuron unless told otherwise,
+  and the caption says how to expand a group or draw every value;
+- MAX_BOXES: a drawing with more boxes is refused up front, with the ways to make it smaller
+  (`max_boxes=` raises the limit for the patient);
+- LOUD_BOXES: above this many boxes, a line on stderr says how big the drawing is before
+  Graphviz starts, so a slow drawing is never a silent one.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from stepgrad.backward import topological_order
+from stepgrad.focus import find_value, inputs_within, path_to_root, with_side_inputs
+from stepgrad.grouping import Grouping
+from stepgrad.stepping import BackwardPass, BackwardStep, node_names
+from stepgrad.value import Value
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["AUTO_GROUP", "LOUD_BOXES", "MAX_BOXES", "GraphTooBigError", "View", "plan"]
+
+AUTO_GROUP = 300
+MAX_BOXES = 1000
+LOUD_BOXES = 300
+
+
+class GraphTooBigError(ValueError):
+    """Raised up front when a drawing would have too many boxes to lay out or to read."""
+
+
+def say(message: str) -> None:
+    """One line on stderr (shown in a terminal and in Jupyter), so a slow step is never silent."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class View:
+    """What one drawing shows (see `plan`)."""
+
+    order: list[Value]
+    names: dict[Value, str]
+    shown: set[Value] | None = None
+    side: set[Value] = field(default_factory=set)
+    grouping: Grouping | None = None
+    expand: set[str] = field(default_factory=set)
+    note: str | None = None
+    boxes: int = 0
+
+    def render(self, step: BackwardStep | None, backward_pass: BackwardPass | None, *,
+               rankdir: str, title: str | None) -> graphviz.Digraph:
+        """The Graphviz drawing of this view."""
+        from stepgrad.draw_view import render
+
+        return render(self.order, self.names, shown=self.shown, side=self.side,
+                      grouping=self.grouping, expand=self.expand, step=step,
+                      backward_pass=backward_pass, rankdir=rankdir, title=title,
+                      note=self.note)
+
+
+def _expand_set(expand: str | Iterable[str] | None) -> set[str]:
+    if expand is None:
+        return set()
+    if isinstance(expand, str):
+        return {expand}
+    names = set(expand)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"draw: expand takes group names such as 'L1.n2', got {name!r}")
+    return names
+
+
+def plan(
+    root: Value,
+    backward_pass: BackwardPass | None = None,
+    *,
+    group: str | None = "auto",
+    expand: str | Iterable[str] | None = None,
+    focus: Value | str | None = None,
+    depth: int | None = None,
+    max_boxes: int = MAX_BOXES,
+    who: str = "draw",
+) -> View:
+    """What `draw(root, ...)` shows, or GraphTooBigError before any slow work starts.
+
+    group: 'auto' (by neuron above AUTO_GROUP values, else every value), 'neuron', 'layer'
+        or None (every value). focus: a value or its label; with depth=k its inputs up to k
+        operations back, without depth the path from it to root. expand: group name(s) to
+        draw value by value.
+    """
+    if backward_pass is not None and backward_pass.root is root:
+        order, names = backward_pass.order, backward_pass.names
+    else:
+        order = topological_order(root)
+        names = node_names(order)
+    if group not in ("auto", "neuron", "layer", None):
+        raise ValueError(f"{who}: group must be 'neuron', 'layer', None or 'auto', got {group!r}")
+    if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
+        raise ValueError(f"{who}: max_boxes must be a whole number >= 1, got {max_boxes!r}")
+    expanded = _expand_set(expand)
+    view = View(order, names)
+    size = len(order)
+    what = f"{len(order):,} values"
+    if focus is not None:
+        target = find_value(order, names, focus)
+        if depth is None:
+            core = path_to_root(order, target)
+            what = f"the path from {names[target]} to {names[root]}"
+        else:
+            core = inputs_within(target, depth)
+            what = f"{names[target]} and its inputs up to {depth} steps back"
+        if depth is None:
+            view.shown, view.side = with_side_inputs(core)
+        else:  # the values `depth` steps back are drawn without their inputs (dashed)
+            view.shown = core
+        size = len(view.shown)
+    elif depth is not None:
+        raise ValueError(f"{who}: depth= needs focus= (the value whose inputs to show)")
+    if group == "auto":
+        group = "neuron" if size > AUTO_GROUP or expanded else None
+    if group is None and expanded:
+        raise ValueError(f"{who}: expand= needs grouping (group='neuron' or 'layer')")
+    if group is not None:
+        view.grouping = Grouping(order, group, names)
+        for name in expanded:
+            view.grouping.find(name)
+        view.expand = expanded
+    from stepgrad.draw_view import count_boxes
+
+    view.boxes = count_boxes(order, view.shown, view.grouping, view.expand)
+    if view.grouping is not None:
+        one = next((g.name for g in view.grouping.groups if len(g.members) > 1
+                    and "." in g.name), None)
+        if one is None:
+            one = next((g.name for g in view.grouping.groups if len(g.members) > 1), "")
+        view.note = (f"{what} grouped by {group} into {view.boxes:,} boxes. "
+                     f"To see one group in full: expand='{one}'; every value: group=None")
+    elif focus is not None:
+        view.note = f"{what}: {size:,} values"
+    if view.boxes > max_boxes:
+        raise GraphTooBigError(
+            f"{who}: this drawing would have {view.boxes:,} boxes ({what}); more than "
+            f"{max_boxes:,} take Graphviz minutes and cannot be read. Group it "
+            f"(group='neuron' or 'layer', expand= one group), or focus on one value "
+            f"(focus='L1.n1.w1' for the path of its gradient, depth=2 for its inputs). "
+            f"To draw it anyway, pass max_boxes={view.boxes}."
+        )
+    if view.boxes > LOUD_BOXES:
+        say(f"{who}: {view.boxes:,} boxes ({what}); Graphviz may take a while to lay them out.")
+    return view
