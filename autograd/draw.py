@@ -96,6 +96,10 @@ def _graph_type() -> type:
             except graphviz.ExecutableNotFound:
                 raise _missing_dot() from None
 
+        def __repr__(self) -> str:  # what it is and how to see it (stepgrad/display.py)
+            from stepgrad.display import drawing_repr
+            return drawing_repr(self)
+
     _graph_class = Graph
     return Graph
 
@@ -258,6 +262,7 @@ def _build(
             title = f"step {step.index}{total}: {step!r}"
 
     g = graph_type(name="stepgrad", format="svg")
+    g.stepgrad_about = (names[root], len(order))  # for its repr: what was drawn
     g.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white",
            pad="0.2", id="graph")
     if title:

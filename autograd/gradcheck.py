@@ -101,6 +101,10 @@ class GradCheck:
             )
         return "\n".join([head, *(f"  {row}" for row in self.rows)])
 
+    def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
+        from stepgrad.display import gradcheck_html
+        return gradcheck_html(self)
+
 
 def _names(f: Callable[..., Value], count: int, labels: Sequence[str] | None) -> list[str]:
     """Names for the inputs: `labels`, else f's parameter names, else x1, x2, ..."""

@@ -87,6 +87,10 @@ class BackwardStep:
             f"(now {short(self.input_grad)})"
         )
 
+    def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
+        from stepgrad.display import step_html
+        return step_html(self)
+
 
 class BackwardPass:
     """The backward pass of `root` as an iterator of `BackwardStep`s, in backward()'s order.
@@ -176,12 +180,17 @@ class BackwardPass:
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                  for row in [header, *rows]]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        from stepgrad.display import StepTable  # a str that a notebook shows as a table
+        return StepTable("\n".join(lines), self.steps)
 
     def __repr__(self) -> str:
         where = self.current if self.current else "not started"
         progress = f"step {len(self.steps)}/{self.total}"
         return f"<BackwardPass of {self.names[self.root]}: {progress}: {where}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:  # notebooks: display.py
+        from stepgrad.display import pass_mimebundle
+        return pass_mimebundle(self, include, exclude)
 
 
 def print_backward(root: Value, grad: Number = 1.0) -> None:

@@ -359,6 +359,10 @@ class Value:
             return _binary(_ops.MIN, self, other)
         return _with_constant(_ops.MIN_C, self, as_float(other, "min"))
 
+    def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
+        from stepgrad.display import value_html
+        return value_html(self)
+
 
 VALUES = Math("values", Value.exp, Value.log, attrgetter("data"))
 """The math namespace on Values: a derivative rule run with it builds a graph of the gradient."""

@@ -110,14 +110,21 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
     order = topological_order(root)
     ids = node_ids(order)
     graph = _build(root, None, None, rankdir=rankdir, grad_text=lambda v: widest[ids[v]])
-    svg = graph.pipe("svg", encoding="utf-8")
-    svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     if title is None:
         title = f"Backward pass of {data['root_name']}"
-    return (PAGE.replace("%%TITLE%%", html.escape(title))
-                .replace("%%DATA%%", _script_json(data))
-                .replace("%%SVG%%", svg))
+    return _fill_page(title, data, graph.pipe("svg", encoding="utf-8"))
+
+
+def _fill_page(title: str, data: dict, svg: str) -> str:
+    """The page with its title, data and drawing filled in.
+
+    One pass over the template: a label or title that reads "%%SVG%%" stays text, it is never
+    taken for a placeholder.
+    """
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    fill = {"%%TITLE%%": html.escape(title), "%%DATA%%": _script_json(data), "%%SVG%%": svg}
+    return re.sub("%%(?:TITLE|DATA|SVG)%%", lambda m: fill[m.group()], PAGE)
 
 
 def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
@@ -135,14 +142,9 @@ def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
         views.say(f"walkthrough: {len(view.order):,} values grouped by {view.grouping.mode} "
                   f"into {view.boxes:,} boxes; stepping the pass...")
     data = grouped_walkthrough_data(root, as_float(grad, "walkthrough(grad)"), view)
-    svg = grouped_svg(data, view, rankdir)
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     if title is None:
         title = f"Backward pass of {data['root_name']}, by {view.grouping.mode}"
-    return (PAGE.replace("%%TITLE%%", html.escape(title))
-                .replace("%%DATA%%", _script_json(data))
-                .replace("%%SVG%%", svg))
+    return _fill_page(title, data, grouped_svg(data, view, rankdir))
 
 
 def walkthrough(root: Value, path: str | os.PathLike[str], grad: Number = 1.0, *,

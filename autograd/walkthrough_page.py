@@ -146,16 +146,18 @@ PAGE = r"""<!DOCTYPE html>
     const texts = g.querySelectorAll("text");
     const gradText = texts[texts.length - 1];  // name, data, grad: grad is the last line
     gradText.classList.add("grad");
-    const box = g.querySelector("path, polygon");
-    if (box) {  // centre the gradient in its box, whatever its width
-      const bb = box.getBBox();
-      gradText.setAttribute("x", String(bb.x + bb.width / 2));
-      gradText.setAttribute("text-anchor", "middle");
-    }
     if (n.op) document.getElementById(n.op).classList.add("op");
-    return { id: n.id, name: n.name, g, gradText, parts: [g, ...(owned[n.id] || [])],
-             start: n.start, shown: null, dim: null };
+    return { id: n.id, name: n.name, g, gradText, box: g.querySelector("path, polygon"),
+             parts: [g, ...(owned[n.id] || [])], start: n.start, shown: null, dim: null };
   });
+  function centre() {  // each gradient in the middle of its box, whatever its width
+    for (const n of nodes) {
+      if (!n.box) continue;
+      const bb = n.box.getBBox();
+      n.gradText.setAttribute("x", String(bb.x + bb.width / 2));
+      n.gradText.setAttribute("text-anchor", "middle");
+    }
+  }
   const byId = Object.fromEntries(nodes.map((n) => [n.id, n]));
 
   // ---- per value: the steps that change its gradient, and the step that first reaches it --
@@ -294,7 +296,10 @@ PAGE = r"""<!DOCTYPE html>
     pane.scrollLeft = x * zoom - (cx - p.left);
     pane.scrollTop = y * zoom - (cy - p.top);
   }
+  // In a notebook's frame the wheel must still scroll the notebook: zoom there with Ctrl held.
+  const framed = window.self !== window.top;
   pane.addEventListener("wheel", (e) => {
+    if (framed && !e.ctrlKey && !e.metaKey) return;
     e.preventDefault();
     zoomAt(zoom * Math.pow(1.0015, -e.deltaY), e.clientX, e.clientY);
   }, { passive: false });
@@ -303,6 +308,7 @@ PAGE = r"""<!DOCTYPE html>
     if (e.button !== 0) return;
     drag = [e.clientX, e.clientY, pane.scrollLeft, pane.scrollTop];
     pane.classList.add("dragging"); e.preventDefault();
+    window.focus();  // no default action, so focus the page by hand: the keys then step it
   });
   window.addEventListener("mousemove", (e) => {
     if (!drag) return;
@@ -369,8 +375,12 @@ PAGE = r"""<!DOCTYPE html>
     f();
   }, true);
 
-  setZoom(Math.min(1, Math.max(fitZoom(), 0.75)));
+  const measure = () => { centre(); setZoom(Math.min(1, Math.max(fitZoom(), 0.75))); };
+  measure();
   show(0);
+  // In a sandboxed frame (a notebook output) the browser may lay the page out only for its
+  // first paint, after this script has run: measure again then.
+  requestAnimationFrame(() => { measure(); show(k); });
 })();
 </script>
 </body>

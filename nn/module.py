@@ -91,3 +91,7 @@ class Module:
         for (_, p), value in zip(named, values, strict=True):
             p.data = value
         return self
+
+    def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
+        from stepgrad.display import module_html
+        return module_html(self)

@@ -47,6 +47,10 @@ class PerceptronResult:
     def __str__(self) -> str:
         return self.message
 
+    def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
+        from stepgrad.display import perceptron_result_html
+        return perceptron_result_html(self)
+
 
 def _as_point(x: object, nin: int, i: int) -> list[float]:
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):

@@ -1,0 +1,309 @@
+"""How stepgrad's objects show themselves in a notebook (JupyterLab, Notebook, VS Code, Colab).
+
+When a cell ends with an object, IPython asks it for `_repr_html_()` or `_repr_mimebundle_()`.
+The classes define those methods in a line or two and call the functions here, which build
+small, plain HTML: a table for a table, a line for a step. Labels are the learner's text, so
+every one goes through `esc` (html.escape) wherever it appears. No CSS file, no JavaScript
+library, no network, no widget: it works offline, in every frontend, and in untrusted
+notebooks, where the frontend removes scripts and iframes but keeps tables.
+
+A `BackwardPass` shows the walkthrough page of its graph (stepgrad.walkthrough) inside an
+`<iframe srcdoc=... sandbox="allow-scripts">`. The frame keeps the page's styles and its key
+handling to itself (keys typed in the notebook never reach it), opens at the step the pass
+has reached, and is as tall as the graph needs. Next to it is a table of the steps so far:
+that is what an untrusted notebook, or a machine without Graphviz, shows instead.
+
+This module is imported only when a notebook displays something, never by `import stepgrad`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
+
+from stepgrad.stepping import BackwardPass, BackwardStep, formula, short
+from stepgrad.value import Value, _show
+
+if TYPE_CHECKING:
+    from stepgrad.gradcheck import GradCheck
+    from stepgrad.nn.module import Module
+    from stepgrad.nn.perceptron import PerceptronResult
+
+__all__ = [
+    "StepTable",
+    "drawing_repr",
+    "gradcheck_html",
+    "module_html",
+    "pass_html",
+    "pass_mimebundle",
+    "perceptron_result_html",
+    "step_html",
+    "steps_table_html",
+    "value_html",
+]
+
+# How the walkthrough frame is sized: the graph's own height, plus the page's header
+# (buttons, the step's formula and equation) and footer, within these bounds.
+FRAME_CHROME_PX = 260  # header + footer + the graph's padding + a horizontal scrollbar
+FRAME_MIN_PX, FRAME_MAX_PX = 320, 760
+OPEN_TABLE_ROWS = 12  # a longer table of steps starts folded when the walkthrough is shown
+
+STEP_HEADER = ("step", "node = formula", "input", "upstream", "local", "contribution",
+               "input grad")
+
+_LEFT = ' style="text-align:left"'
+_RIGHT = ' style="text-align:right;font-variant-numeric:tabular-nums"'
+
+
+def esc(text: object) -> str:
+    """`text` as HTML text, safe inside an element or a quoted attribute."""
+    return html.escape(str(text), quote=True)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]],
+           numeric: Collection[int] = ()) -> str:
+    """A plain <table>: one header row, then `rows`; columns in `numeric` align right."""
+    def cell(tag: str, i: int, text: str) -> str:
+        return f"<{tag}{_RIGHT if i in numeric else _LEFT}>{esc(text)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The same table as plain text, columns padded to their widest cell."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# ----- values and steps ------------------------------------------------------------------------
+
+def value_html(v: Value) -> str:
+    """A value as one row: its label, data, grad ('?' until a backward pass) and origin."""
+    if v._parents:
+        made = formula(v, {p: p.label or short(p.data) for p in v._parents})
+    else:
+        made = "an input (a leaf)"
+    grad = _show(v._grad) if v._grad is not None else "? (no backward pass yet)"
+    row = (v.label or "(no label)", _show(v.data), grad, made)
+    return _table(("Value", "data", "grad", "computed as"), [row], numeric={1, 2})
+
+
+def step_html(s: BackwardStep) -> str:
+    """One step as the walkthrough page says it: upstream x local = contribution."""
+    num = '<b style="color:#d9480f">{}</b>'.format
+    return (
+        f"<div>step {s.index}: <b>{esc(s.node_name)} = {esc(s.formula)}</b>: "
+        f"upstream {num(esc(short(s.upstream)))} &times; local {num(esc(short(s.local)))} "
+        f"= {num(esc(short(s.contribution)))}, added to {esc(s.input_name)}.grad, now "
+        f"{num(esc(short(s.input_grad)))}</div>"
+    )
+
+
+def _step_cells(s: BackwardStep) -> tuple[str, ...]:
+    return (str(s.index), f"{s.node_name} = {s.formula}", s.input_name, short(s.upstream),
+            short(s.local), short(s.contribution), short(s.input_grad))
+
+
+def steps_table_html(steps: Sequence[BackwardStep]) -> str:
+    """Steps as an HTML table with the columns of `BackwardPass.table()`."""
+    return _table(STEP_HEADER, [_step_cells(s) for s in steps], numeric={0, 3, 4, 5, 6})
+
+
+class StepTable(str):
+    """The text of `BackwardPass.table()`: an ordinary str (print it, compare it) that a
+    notebook shows as an HTML table. `steps` are the BackwardSteps it was made from."""
+
+    def __new__(cls, text: str, steps: Sequence[BackwardStep] = ()) -> StepTable:
+        table = super().__new__(cls, text)
+        table.steps = tuple(steps)
+        return table
+
+    def _repr_html_(self) -> str:
+        return steps_table_html(self.steps)
+
+
+# ----- a backward pass: the walkthrough in a frame, the table of steps as the fallback ------
+
+def _html_wanted(include: Collection[str] | None, exclude: Collection[str] | None) -> bool:
+    """False when the frontend will not show HTML, so the page need not be built: asked not
+    to, or IPython in a terminal (its HTML formatter is switched off there)."""
+    if include is not None and "text/html" not in include:
+        return False
+    if exclude is not None and "text/html" in exclude:
+        return False
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", {})
+    formatter = formatters.get("text/html") if isinstance(formatters, dict) else None
+    return formatter is None or bool(getattr(formatter, "enabled", True))
+
+
+def pass_mimebundle(p: BackwardPass, include: Collection[str] | None = None,
+                    exclude: Collection[str] | None = None) -> dict[str, str]:
+    """What a notebook shows for a BackwardPass: text/plain (its repr and the steps so far)
+    and, where HTML is shown, text/html (`pass_html`)."""
+    text = repr(p)
+    if p.steps:
+        shown = p.steps[-20:]
+        earlier = len(p.steps) - len(shown)
+        more = f"\n({earlier} earlier steps not shown: they are in .steps)" if earlier else ""
+        text += more + "\n" + _text_table(STEP_HEADER, [_step_cells(s) for s in shown])
+    bundle = {"text/plain": text}
+    if _html_wanted(include, exclude):
+        bundle["text/html"] = pass_html(p)
+    return bundle
+
+
+def pass_html(p: BackwardPass) -> str:
+    """A caption, the interactive walkthrough (if it can be made), and the steps so far.
+
+    Never raises: if the page cannot be made (no Graphviz, for one), the caption says why and
+    the table of the steps so far is shown open instead.
+    """
+    k, name = len(p.steps), p.names[p.root]
+    where = f"step {k} of {p.total}" if p.total else "no steps: it depends on nothing"
+    caption = f"<b>Backward pass of {esc(name)}</b>: {where}"
+    if p.current is not None:
+        caption += f". Last step: <code>{esc(repr(p.current))}</code>"
+    try:
+        frame, why_not = walkthrough_frame(p)
+    except Exception as error:  # a display must never raise: say what went wrong instead
+        frame, why_not = None, f"the walkthrough could not be made: {error}"
+    parts = [f"<div>{caption}</div>"]
+    if why_not:
+        parts.append(f"<div><i>{esc(why_not)}</i></div>")
+    if frame:
+        parts.append(frame)
+    if k:
+        opened = " open" if frame is None or k <= OPEN_TABLE_ROWS else ""
+        parts.append(f"<details{opened}><summary>The {k} step{'s' * (k != 1)} so far, as a "
+                     f"table</summary>{steps_table_html(p.steps)}</details>")
+    return '<div class="stepgrad-pass">' + "".join(parts) + "</div>"
+
+
+def _starts_from_scratch(p: BackwardPass) -> bool:
+    """True if the pass started with no gradient in any input or parameter (the leaves).
+
+    The walkthrough page always plays a pass from scratch. A pass that began after an earlier
+    backward() adds to the leaves' old gradients, and its numbers differ from the page's. A
+    leaf already reached started empty exactly when its first step left grad == contribution
+    (0 + c == c, and from then on both passes are the same); a leaf not reached yet still
+    holds the 0 that starting the pass gave it.
+    """
+    first: dict[Value, BackwardStep] = {}
+    for s in p.steps:
+        first.setdefault(s.input, s)
+    for v in p.order:
+        if v._parents or v is p.root:
+            continue
+        s = first.get(v)
+        if (s.input_grad != s.contribution) if s is not None else (v._grad != 0.0):
+            return False
+    return True
+
+
+def walkthrough_frame(p: BackwardPass) -> tuple[str | None, str | None]:
+    """The <iframe> that plays `p` from the step it has reached, or None and the reason."""
+    if p.total == 0:
+        return None, None
+    if not _starts_from_scratch(p):
+        return None, (
+            "The walkthrough is not shown: this pass started while the inputs still held "
+            "gradients from an earlier backward(), so it adds to them. Call zero_grad() on "
+            "them (or model.zero_grad()) before backward_steps() to see it."
+        )
+    import shutil
+
+    if shutil.which("dot") is None:
+        return None, ("The walkthrough needs Graphviz's `dot` program, which is not "
+                      "installed; the steps so far are below.")
+    from stepgrad.walkthrough import walkthrough_html
+
+    page = walkthrough_html(p.root, p.root.grad)  # root's grad is the pass's seed
+    k = len(p.steps)
+    if k:  # open at step k: the page's own slider takes it there
+        start = (f'<script>(function () {{ const s = document.getElementById("scrub"); '
+                 f's.value = "{k}"; s.dispatchEvent(new Event("input")); }})();</script>\n')
+        head, body_end, tail = page.rpartition("</body>")
+        page = head + start + body_end + tail
+    size = re.search(r'<svg\b[^>]*?\bheight="([0-9.]+)(pt|px)?"', page)
+    graph_px = float(size.group(1)) * (4 / 3 if size.group(2) != "px" else 1) if size else 400
+    height = round(min(FRAME_MAX_PX, max(FRAME_MIN_PX, graph_px + FRAME_CHROME_PX)))
+    name = p.names[p.root]
+    return (
+        f'<iframe class="stepgrad-walkthrough" sandbox="allow-scripts" '
+        f'title="{esc(f"Backward pass of {name}, step by step")}" '
+        f'style="width:100%;height:{height}px;border:1px solid #d9dee4;border-radius:6px" '
+        f'srcdoc="{esc(page)}"></iframe>'
+    ), None
+
+
+# ----- results: gradcheck, networks, the perceptron ------------------------------------------
+
+def gradcheck_html(c: GradCheck) -> str:
+    """The verdict of gradcheck, then one table row per input."""
+    head = str(c).splitlines()[0]
+    colour = "#2b8a3e" if c.ok else "#c92a2a"
+    rows = [
+        (str(r.index), r.name, f"{r.x:.4g}", f"{r.engine:.4g}", f"{r.numerical:.4g}",
+         f"{r.difference:.2g}", f"{r.allowed:.2g}", "yes" if r.ok else "NO")
+        for r in c.rows
+    ]
+    table = _table(("input", "name", "at", "engine says", "finite differences say", "off by",
+                    "allowed", "agree"), rows, numeric={0, 2, 3, 4, 5, 6})
+    return f'<div><b style="color:{colour}">{esc(head)}</b></div>{table}'
+
+
+def module_html(m: Module) -> str:
+    """A network: its summary line, its layers (if it has any), and its parameters."""
+    parts = [f"<div><b>{esc(repr(m))}</b></div>"]
+    layers = getattr(m, "layers", None)
+    if isinstance(layers, list) and layers:
+        rows = [(str(i), repr(layer), str(layer.num_parameters()))
+                for i, layer in enumerate(layers, start=1)]
+        parts.append(_table(("layer", "shape", "parameters"), rows, numeric={0, 2}))
+    named = m.named_parameters()
+    if named:
+        rows = [(n, _show(p.data), _show(p._grad) if p._grad is not None else "?")
+                for n, p in named]
+        opened = " open" if len(named) <= OPEN_TABLE_ROWS else ""
+        parts.append(f"<details{opened}><summary>{len(named)} parameter"
+                     f"{'s' * (len(named) != 1)}</summary>"
+                     f"{_table(('name', 'data', 'grad'), rows, numeric={1, 2})}</details>")
+    return "".join(parts)
+
+
+def _mistakes(counts: Sequence[int]) -> str:
+    if len(counts) <= 16:
+        return ", ".join(map(str, counts))
+    return (", ".join(map(str, counts[:10])) + f", ... ({len(counts) - 15} more), "
+            + ", ".join(map(str, counts[-5:])))
+
+
+def perceptron_result_html(r: PerceptronResult) -> str:
+    """What Perceptron.fit did: its message, then the numbers."""
+    rows = [("converged", "yes" if r.converged else "no"), ("epochs", str(r.epochs)),
+            ("accuracy of the last weights", f"{r.accuracy:.0%}"),
+            ("best accuracy (kept)", f"{r.best_accuracy:.0%}"),
+            ("mistakes per epoch", _mistakes(r.mistakes))]
+    return f"<div><b>{esc(r.message)}</b></div>" + _table(("", ""), rows)
+
+
+# ----- drawings ------------------------------------------------------------------------------
+
+def drawing_repr(graph: Any) -> str:
+    """What a drawing is and how to see it (the text a REPL prints for it)."""
+    about = getattr(graph, "stepgrad_about", None)
+    what = f"of {about[0]}: {about[1]} value{'s' * (about[1] != 1)}" if about else "of a graph"
+    return (f"<stepgrad drawing {what}; display it in a notebook, "
+            f"or .render('graph', format='svg')>")
