@@ -158,6 +158,23 @@ class Op:
     def __repr__(self) -> str:
         return f"<Op {self.name}>"
 
+    def __reduce__(self) -> tuple:
+        """Pickle (and copy) a built-in entry by name, so that it stays the table's entry."""
+        if TABLE.get(self.name) is self:
+            return (_builtin, (self.name,))
+        return (_rebuild, (self.name, self.forward, self.grads, self.kind, self.shown,
+                           self.formula_text, self.what, self.too_large))
+
+
+def _builtin(name: str) -> Op:
+    return TABLE[name]
+
+
+def _rebuild(name: str, forward: Any, grads: Any, kind: str, shown: str, formula: str,
+             what: str, too_large: Any) -> Op:
+    return Op(name, forward, grads, kind=kind, shown=shown, formula=formula, what=what,
+              too_large=too_large)
+
 
 def _op(name: str, forward: Callable, grads: Callable, **kw: Any) -> Op:
     entry = Op(name, forward, grads, **kw)

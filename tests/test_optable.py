@@ -272,3 +272,20 @@ def test_a_node_made_by_hand_keeps_working_but_cannot_be_differentiated_twice():
     assert grad(sq, x)[0].data == 6.0
     with pytest.raises(TypeError, match=r"'square' was made by hand with fixed local gradients"):
         grad(sq, x, create_graph=True)
+
+
+def test_a_graph_pickles_and_copies_with_its_entries():
+    import copy
+    import pickle
+
+    a = Value(3.0, label="a")
+    y = (a * (1 / 3) + a.tanh()).max(a ** 2)
+    y.backward()
+    for again in (pickle.loads(pickle.dumps(y)), copy.deepcopy(y)):
+        assert again.operation is TABLE["max"] and again.data == y.data
+        (s,) = again.inputs[:1]
+        assert s.inputs[0].operation is TABLE["mul_c"] and s.inputs[0].constant == 1 / 3
+        again.inputs[1].inputs[0].zero_grad()  # the copy's leaf: a pass of its own
+        again.backward()
+        leaf = again.inputs[1].inputs[0]
+        assert leaf.grad == a.grad and leaf.label == "a"
