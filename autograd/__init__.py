@@ -13,7 +13,7 @@ import sys as _sys
 import types as _types
 from typing import TYPE_CHECKING, Any
 
-from stepgrad.grad_mode import no_grad
+from stepgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from stepgrad.higher import grad
 from stepgrad.ops import Op
 from stepgrad.stepping import BackwardPass, BackwardStep, print_backward
@@ -43,10 +43,13 @@ __all__ = [
     "Value",
     "assert_gradcheck",
     "draw",
+    "enable_grad",
     "grad",
     "gradcheck",
+    "is_grad_enabled",
     "no_grad",
     "print_backward",
+    "set_grad_enabled",
     "walkthrough",
 ]
 

@@ -19,12 +19,13 @@ needed only to render (SVG, PNG, or inline in Jupyter): without it, rendering ra
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from stepgrad.backward import topological_order
 from stepgrad.stepping import BackwardPass, BackwardStep, node_names, short
-from stepgrad.value import Value
+from stepgrad.value import Value, describe
 
 if TYPE_CHECKING:  # only for the type hints: the real import happens inside draw()
     import graphviz
@@ -140,13 +141,62 @@ def step_edge_id(step: BackwardStep, order: list[Value]) -> str:
     )
 
 
+# Characters no drawing can hold as they are (control characters, line separators, lone
+# surrogates, the two non-characters XML forbids): shown as escapes such as \n instead.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+NAME_LIMIT, TITLE_LIMIT = 100, 400  # longer names and titles are cut short (with "…") when drawn
+
+
+def visible(text: str, limit: int) -> str:
+    """`text` as a drawing shows it: on one line, every character printable, at most `limit`
+    characters (Graphviz refuses labels longer than 16,384 characters)."""
+    text = _UNSHOWABLE.sub(lambda m: repr(m.group())[1:-1], text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _html_text(text: str, limit: int) -> str:
+    """Text for inside an HTML-like Graphviz label, shown exactly as typed: visible(), then
+    HTML-escaped, with backslashes doubled (Graphviz reads \\N there as the node's name)."""
+    # "]" is written as &#93;: Graphviz 2.43 refuses an HTML label that starts with "]"
+    return html.escape(visible(text, limit)).replace("\\", "\\\\").replace("]", "&#93;")
+
+
+def _plain_text(text: str, limit: int) -> str:
+    """Text for a plain Graphviz label, shown exactly as typed: no \\N or \\l escapes, no
+    <HTML>, no &entities; (graphviz.escape doubles the backslashes and marks it not-HTML)."""
+    import graphviz
+
+    return graphviz.escape(visible(text, limit).replace("&", "&amp;"))
+
+
+def _check_arguments(step: object, backward_pass: object, rankdir: object,
+                     title: object) -> None:
+    """A clear TypeError for arguments of draw() of the wrong kind."""
+    if step is not None and not isinstance(step, (BackwardStep, BackwardPass)):
+        hint = ""
+        if isinstance(step, int):
+            hint = "; to draw step k of a pass p, use draw(root, p.steps[k - 1], p)"
+        raise TypeError(
+            f"draw: step must be a BackwardStep or a BackwardPass (or None), got "
+            f"{describe(step)}{hint}"
+        )
+    if backward_pass is not None and not isinstance(backward_pass, BackwardPass):
+        raise TypeError(
+            f"draw: backward_pass must be a BackwardPass (or None), got {describe(backward_pass)}"
+        )
+    if not isinstance(rankdir, str):
+        raise TypeError(f"draw: rankdir must be a string such as 'LR', got {describe(rankdir)}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw: title must be a string (or None), got {describe(title)}")
+
+
 def _label(name: str, data: str, grad: str, dim: bool) -> str:
     """The HTML-like label of a value: name (bold), data, grad, one per line."""
     text = DIM_TEXT if dim else INK
     soft = DIM_TEXT if dim else SOFT
     return (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-        f'<TR><TD><FONT COLOR="{text}"><B>{html.escape(name)}</B></FONT></TD></TR>'
+        f'<TR><TD><FONT COLOR="{text}"><B>{_html_text(name, NAME_LIMIT)}</B></FONT></TD></TR>'
         f'<TR><TD><FONT COLOR="{soft}">data {html.escape(data)}</FONT></TD></TR>'
         f'<TR><TD><FONT COLOR="{text}">grad {html.escape(grad)}</FONT></TD></TR>'
         "</TABLE>>"
@@ -214,13 +264,14 @@ def _draw_view(root: Value, step: BackwardStep | BackwardPass | None,
     """draw() for any size: plan the view (views.plan), then the full drawing or a view."""
     from stepgrad import views
 
+    _check_arguments(step, backward_pass, rankdir, title)
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if isinstance(step, BackwardPass):
         backward_pass, step = step, step.current
     plan = views.plan(root, backward_pass, max_boxes=max_boxes or views.MAX_BOXES, **view)
     if plan.grouping is None and plan.shown is None:
         return _build(root, step, backward_pass, rankdir=rankdir, title=title)
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if step is not None and title is None:
         total = f"/{backward_pass.total}" if backward_pass is not None else ""
         title = f"step {step.index}{total}: {step!r}"
@@ -237,6 +288,7 @@ def _build(
     grad_text: Callable[[Value], str] | None = None,
 ) -> graphviz.Digraph:
     """draw(), plus `grad_text` (value -> the text after "grad ") for the walkthrough page."""
+    _check_arguments(step, backward_pass, rankdir, title)
     graph_type = _graph_type()
     if isinstance(step, BackwardPass):
         backward_pass, step = step, step.current
@@ -266,7 +318,8 @@ def _build(
     g.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white",
            pad="0.2", id="graph")
     if title:
-        g.attr(label=f"<{html.escape(title)}>", labelloc="b", fontsize="15", fontcolor=HIGHLIGHT)
+        g.attr(label=f"<{_html_text(title, TITLE_LIMIT)}>", labelloc="b", fontsize="15",
+               fontcolor=HIGHLIGHT)
     g.attr("node", fontname=FONT, fontsize="13", color="#7b8794", fontcolor=INK)
     g.attr("edge", fontname=FONT, fontsize="11", color="#7b8794", fontcolor=SOFT,
            arrowsize="0.7")
@@ -296,7 +349,8 @@ def _build(
         op_lit = node is lit_node
         op_style = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT} if op_lit \
             else {"color": DIM, "fontcolor": DIM_TEXT} if dim else {}
-        g.node(op, node.op, id=op, shape="ellipse", style="filled", fillcolor=OP_FILL,
+        op_text = _plain_text(node.op, NAME_LIMIT)
+        g.node(op, op_text, id=op, shape="ellipse", style="filled", fillcolor=OP_FILL,
                fontsize="12", width="0.3", height="0.3", margin="0.04,0.02", **op_style)
         g.edge(op, nid, id=f"o{nid[1:]}",
                **({"color": HIGHLIGHT, "penwidth": "2.5"} if op_lit

@@ -23,11 +23,15 @@ from stepgrad.draw import (
     HIGHLIGHT_FILL,
     INK,
     LEAF_FILL,
+    NAME_LIMIT,
     OP_FILL,
     SOFT,
+    TITLE_LIMIT,
     VALUE_FILL,
     _graph_type,
+    _html_text,
     _label,
+    _plain_text,
 )
 from stepgrad.grouping import Group, Grouping
 from stepgrad.stepping import BackwardPass, BackwardStep, short
@@ -44,7 +48,7 @@ def group_label(group: Group, grad: str, dim: bool = False) -> str:
     """The label of a group's box: name (bold), size, data and grad of its output(s)."""
     text = DIM_TEXT if dim else INK
     soft = DIM_TEXT if dim else SOFT
-    rows = [(text, f"<B>{html.escape(group.name)}</B>"),
+    rows = [(text, f"<B>{_html_text(group.name, NAME_LIMIT)}</B>"),
             (soft, html.escape(group.size_text())),
             (soft, f"data {html.escape(group.data_text())}"),
             (text, f"grad {html.escape(grad)}")]
@@ -90,7 +94,7 @@ def render(
            pad="0.2", id="graph")
     caption = "\n".join(t for t in (title, note) if t)
     if caption:
-        lines = "<BR/>".join(html.escape(t) for t in caption.split("\n"))
+        lines = "<BR/>".join(_html_text(t, TITLE_LIMIT) for t in caption.split("\n"))
         g.attr(label=f"<{lines}>", labelloc="b", fontsize="15", fontcolor=HIGHLIGHT)
     g.attr("node", fontname=FONT, fontsize="13", color="#7b8794", fontcolor=INK)
     g.attr("edge", fontname=FONT, fontsize="11", color="#7b8794", fontcolor=SOFT,
@@ -147,8 +151,9 @@ def render(
         op_lit = step is not None and node is step.node
         op_style = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT} if op_lit \
             else {"color": DIM, "fontcolor": DIM_TEXT} if dim else {}
-        g.node(op, node.op, id=op, shape="ellipse", style="filled", fillcolor=OP_FILL,
-               fontsize="12", width="0.3", height="0.3", margin="0.04,0.02", **op_style)
+        g.node(op, _plain_text(node.op, NAME_LIMIT), id=op, shape="ellipse", style="filled",
+               fillcolor=OP_FILL, fontsize="12", width="0.3", height="0.3", margin="0.04,0.02",
+               **op_style)
         g.edge(op, nid, id=f"o{i}")
         for k, parent, local in parents:
             eid = f"e{i}_{k}"

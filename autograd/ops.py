@@ -48,12 +48,17 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FLOATS", "Math", "Op", "TABLE", "show"]
+__all__ = ["FLOATS", "Domain", "Math", "Op", "TABLE", "show"]
 
 
 def show(x: float) -> str:
     """A short, readable form of a number for messages and operation names (never -0)."""
     return f"{x + 0.0:.6g}"  # -0.0 + 0.0 is 0.0
+
+
+def _literal(text: str) -> str:
+    """`text` inside a str.format template, shown as it is."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class Math:
@@ -77,12 +82,30 @@ FLOATS = Math("floats", math.exp, math.log, float)  # float(x) is x itself for a
 UNARY, CONSTANT, BINARY = "unary", "constant", "binary"
 
 
+class Domain(Exception):
+    """Raised by a forward rule for an input outside the operation's domain.
+
+    error: the exception the learner gets (ValueError, ZeroDivisionError, ...); message: its
+    text with {where} where the inputs go. The engine fills in {where} from the entry, with
+    the learner's labels ('log(loss) with loss = -1'), so a forward rule only sees numbers.
+    """
+
+    def __init__(self, error: type[Exception], message: str) -> None:
+        super().__init__(message)
+        self.error, self.message = error, message
+
+    def for_inputs(self, where: str) -> Exception:
+        """The learner's error, with `where` in its message."""
+        return self.error(self.message.format(where=where))
+
+
 class Op:
     """One operation of the table: its name, how it is shown, its forward and derivative rules.
 
     name: the operation's name ("tanh", "mul", or yours, "cube").
-    forward: the result from plain floats: forward(x), forward(x, c) or forward(x, y). It may
-        raise an error for input outside its domain (name the operation and the value).
+    forward: the result from plain floats: forward(x), forward(x, c) or forward(x, y). For
+        input outside its domain it raises `Domain(ValueError, "{where}: why")`; the engine
+        fills in {where} with the inputs and the learner's labels.
     grads: the derivative rule, grads(m, x, out), grads(m, x, c, out) or grads(m, x, y, out):
         a tuple of local gradients, one per Value input, written with operators and `m.exp`,
         `m.log`, `m.data` so that it works on floats and on Values (see the module docstring).
@@ -91,13 +114,17 @@ class Op:
     formula: the stepper's formula with {x}, {y}, {c} ("{x} * {c}"); default: "name({x})",
         "name({x}, {c})" or "name({x}, {y})".
     what: how error messages name the constant ("*", "leaky_relu(slope)"); default: the name.
-    too_large: the message when the result or its gradient is too large for a float, from the
-        arguments (floats); default: a message naming the operation and its inputs.
+    too_large: the message when the result or its gradient is too large for a float, with
+        {where} for the inputs ("{where} is too large for a float"); default: a message
+        naming the operation and its inputs.
+    where: how error messages name the inputs, a function of the operands (Values, or the
+        constant); default: the formula with the learner's labels, 'x ** 3 with x = 2'.
 
     Calling an entry applies it: `cube(v)`, `op(v, 2.0)`, `op(a, b)`.
     """
 
-    __slots__ = ("name", "forward", "grads", "kind", "shown", "formula_text", "what", "too_large")
+    __slots__ = ("name", "forward", "grads", "kind", "shown", "formula_text", "what", "too_large",
+                 "where")
 
     def __init__(
         self,
@@ -109,7 +136,8 @@ class Op:
         shown: str | None = None,
         formula: str | None = None,
         what: str | None = None,
-        too_large: Callable[..., str] | None = None,
+        too_large: str | None = None,
+        where: Callable[..., str] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"Op: the name must be a non-empty string, got {name!r}")
@@ -125,11 +153,12 @@ class Op:
         self.kind = kind
         self.shown = name if shown is None else shown
         if formula is None:
-            formula = {UNARY: name + "({x})", CONSTANT: name + "({x}, {c})",
-                       BINARY: name + "({x}, {y})"}[kind]
+            formula = _literal(name) + {UNARY: "({x})", CONSTANT: "({x}, {c})",
+                                        BINARY: "({x}, {y})"}[kind]
         self.formula_text = formula
         self.what = name if what is None else what
         self.too_large = too_large
+        self.where = where
 
     @property
     def inputs(self) -> int:
@@ -163,7 +192,7 @@ class Op:
         if TABLE.get(self.name) is self:
             return (_builtin, (self.name,))
         return (_rebuild, (self.name, self.forward, self.grads, self.kind, self.shown,
-                           self.formula_text, self.what, self.too_large))
+                           self.formula_text, self.what, self.too_large, self.where))
 
 
 def _builtin(name: str) -> Op:
@@ -171,9 +200,9 @@ def _builtin(name: str) -> Op:
 
 
 def _rebuild(name: str, forward: Any, grads: Any, kind: str, shown: str, formula: str,
-             what: str, too_large: Any) -> Op:
+             what: str, too_large: Any, where: Any) -> Op:
     return Op(name, forward, grads, kind=kind, shown=shown, formula=formula, what=what,
-              too_large=too_large)
+              too_large=too_large, where=where)
 
 
 def _op(name: str, forward: Callable, grads: Callable, **kw: Any) -> Op:
@@ -189,34 +218,52 @@ TABLE: dict[str, Op] = {}
 # ----- forward rules that check their domain (each error names the operation and the value) ---
 
 
+_BY_ZERO = "division by zero in {where}"
+
+
 def _div(x: float, y: float) -> float:
     if y == 0.0:
-        raise ZeroDivisionError(f"division by zero in a / b: a = {show(x)}, b = 0")
+        raise Domain(ZeroDivisionError, _BY_ZERO)
     return x / y
 
 
 def _div_c(x: float, c: float) -> float:
     if c == 0.0:
-        raise ZeroDivisionError(f"division by zero in a / {show(c)}: a = {show(x)}")
+        raise Domain(ZeroDivisionError, _BY_ZERO)
     return x / c
 
 
 def _rdiv_c(x: float, c: float) -> float:
     if x == 0.0:
-        raise ZeroDivisionError(f"division by zero in {show(c)} / b: b = 0")
+        raise Domain(ZeroDivisionError, _BY_ZERO)
     return c / x
 
 
+def _division(a: Any, b: Any) -> str:
+    """Where a division by zero happened: 'a / zero: a = 1, zero = 0', with the learner's
+    labels (or a and b); a constant is shown as its number."""
+    def name(v: Any, default: str) -> str:
+        return getattr(v, "label", "") or default
+
+    if hasattr(a, "data") and hasattr(b, "data"):
+        na, nb = name(a, "a"), name(b, "b")
+        return f"{na} / {nb}: {na} = {show(a.data)}, {nb} = 0"
+    if hasattr(a, "data"):
+        na = name(a, "a")
+        return f"{na} / {show(b)}: {na} = {show(a.data)}"
+    nb = name(b, "b")
+    return f"{show(a)} / {nb}: {nb} = 0"
+
+
 def _pow_c(x: float, n: float) -> float:
-    where = f"{show(x)} ** {show(n)}"
     if n == 0.0:  # x ** 0 is 1 everywhere, so its slope is 0 (even at x = 0)
         return 1.0
     if x == 0.0 and n < 0.0:
-        raise ZeroDivisionError(f"{where}: zero cannot be raised to a negative power")
+        raise Domain(ZeroDivisionError, "{where}: zero cannot be raised to a negative power")
     if x < 0.0 and not n.is_integer():
-        raise ValueError(f"{where}: a negative number has no real fractional power")
+        raise Domain(ValueError, "{where}: a negative number has no real fractional power")
     if x == 0.0 and n < 1.0:
-        raise ValueError(f"{where}: the value is 0 but its gradient is infinite at 0")
+        raise Domain(ValueError, "{where}: the value is 0 but its gradient is infinite at 0")
     return x**n
 
 
@@ -232,19 +279,15 @@ def _pow_c_grads(m: Math, x: Any, n: float, out: Any) -> tuple:
 
 def _pow(x: float, y: float) -> float:
     if x <= 0.0:
-        raise ValueError(
-            f"{show(x)} ** {show(y)}: with a Value exponent the base must be positive "
-            f"(the gradient for the exponent needs log(base)), got base {show(x)}"
-        )
+        raise Domain(ValueError, "{where}: with a Value exponent the base must be positive "
+                     "(the gradient for the exponent needs log(base)), got base " + show(x))
     return x**y
 
 
 def _rpow_c(x: float, c: float) -> float:
     if c <= 0.0:
-        raise ValueError(
-            f"{show(c)} ** {show(x)}: with a Value exponent the base must be positive "
-            f"(the gradient needs log(base)), got base {show(c)}"
-        )
+        raise Domain(ValueError, "{where}: with a Value exponent the base must be positive "
+                     "(the gradient needs log(base)), got base " + show(c))
     return c**x
 
 
@@ -254,7 +297,7 @@ def _exp(x: float) -> float:
 
 def _log(x: float) -> float:
     if x <= 0.0:
-        raise ValueError(f"log({show(x)}): log is only defined for positive numbers")
+        raise Domain(ValueError, "{where}: log is only defined for positive numbers")
     return math.log(x)
 
 
@@ -284,8 +327,8 @@ def _pick(a: float, b: float, larger: bool) -> tuple[float, float]:
     return (1.0, 0.0) if (a > b) == larger else (0.0, 1.0)
 
 
-def _too_large_pow(x: float, n: float) -> str:
-    return f"{show(x)} ** {show(n)} (or its gradient) is too large for a float"
+_TOO_LARGE = "{where} is too large for a float"
+_POWER_TOO_LARGE = "{where} (or its gradient) is too large for a float"
 
 
 # ----- the table: one entry per primitive, its forward rule next to its derivative ------------
@@ -311,21 +354,22 @@ MUL_C = _op("mul_c", lambda x, c: x * c, lambda m, x, c, out: (c,),
 RMUL_C = _op("rmul_c", lambda x, c: c * x, lambda m, x, c, out: (c,),
              kind=CONSTANT, shown="{c} *", formula="{c} * {x}", what="*")
 DIV = _op("div", _div, lambda m, x, y, out: (1.0 / y, -out / y),
-          kind=BINARY, shown="/", formula="{x} / {y}")
+          kind=BINARY, shown="/", formula="{x} / {y}", where=_division)
 DIV_C = _op("div_c", _div_c, lambda m, x, c, out: (1.0 / c,),
-            kind=CONSTANT, shown="/ {c}", formula="{x} / {c}", what="/")
+            kind=CONSTANT, shown="/ {c}", formula="{x} / {c}", what="/", where=_division)
 RDIV_C = _op("rdiv_c", _rdiv_c, lambda m, x, c, out: (-out / x,),
-             kind=CONSTANT, shown="{c} /", formula="{c} / {x}", what="/")
+             kind=CONSTANT, shown="{c} /", formula="{c} / {x}", what="/",
+             where=lambda a, c: _division(c, a))
 POW_C = _op("pow_c", _pow_c, _pow_c_grads,
             kind=CONSTANT, shown="** {c}", formula="{x} ** {c}", what="**",
-            too_large=_too_large_pow)
+            too_large=_POWER_TOO_LARGE)
 POW = _op("pow", _pow, lambda m, x, y, out: (y * x ** (y - 1.0), out * m.log(x)),
-          kind=BINARY, shown="**", formula="{x} ** {y}", too_large=_too_large_pow)
+          kind=BINARY, shown="**", formula="{x} ** {y}", too_large=_POWER_TOO_LARGE)
 RPOW_C = _op("rpow_c", _rpow_c, lambda m, x, c, out: (out * math.log(c),),
              kind=CONSTANT, shown="{c} **", formula="{c} ** {x}", what="**",
-             too_large=lambda x, c: f"{show(c)} ** {show(x)} is too large for a float")
+             too_large=_TOO_LARGE)
 EXP = _op("exp", _exp, lambda m, x, out: (out,),
-          too_large=lambda x: f"exp({show(x)}) is too large for a float")
+          too_large=_TOO_LARGE)
 LOG = _op("log", _log, lambda m, x, out: (1.0 / x,))
 TANH = _op("tanh", math.tanh, lambda m, x, out: (1.0 - out * out,))
 SIGMOID = _op("sigmoid", _sigmoid, lambda m, x, out: (out * (1.0 - out),))
@@ -351,6 +395,10 @@ MIN_C = _op("min_c", lambda x, c: x if x <= c else c,
 
 def recorded(name: str, inputs: int) -> Op:
     """An entry for a node made by hand, `Value(data, "", inputs, local_grads, name)`: it has
-    the numbers it was given but no rules, so its gradient has no graph of its own."""
-    return Op(name, None, None, kind=BINARY if inputs == 2 else UNARY,
-              formula=name + ("({x}, {y})" if inputs == 2 else "({x})"))
+    the numbers it was given but no rules, so its gradient has no graph of its own. Any name
+    goes, as typed (even "" or one with braces)."""
+    entry = Op("recorded", None, None, kind=BINARY if inputs == 2 else UNARY)
+    entry.name = entry.shown = entry.what = name
+    entry.formula_text = _literal(name) + ("({x}, {y})" if inputs == 2 else "({x})")
+    return entry
+

@@ -9,35 +9,69 @@ d input, one per input) and hands both to the new node, with the entry and its e
 
 from __future__ import annotations
 
-from numbers import Real
+import math
+import re
+from numbers import Integral, Real
 from operator import attrgetter
 from typing import Any
 
 from stepgrad import grad_mode
 from stepgrad import ops as _ops
-from stepgrad.ops import CONSTANT, FLOATS, UNARY, Math, Op, recorded
+from stepgrad.ops import CONSTANT, FLOATS, UNARY, Domain, Math, Op, recorded
 from stepgrad.ops import show as _show
 
 Number = int | float
+_NO_LABEL = ""  # the label of every node an operation makes (one object: checked by identity)
+_BAD_LABEL_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def as_float(x: object, operation: str) -> float:
     """Turn a plain, finite number into a float, or raise an error that names the operation."""
     if type(x) is not float:
         if not isinstance(x, Real):
-            kind = type(x).__name__
-            hint = " (use .data to get the number out of a Value)" if isinstance(x, Value) else ""
-            raise TypeError(f"{operation}: expected a real number, got {kind} {x!r}{hint}")
+            raise TypeError(f"{operation}: expected a real number, got {describe(x)}{_hint(x)}")
         try:
             x = float(x)
         except OverflowError:
-            raise OverflowError(
-                f"{operation}: an integer with {len(str(abs(int(x))))} digits is too large "
-                f"for a float"
-            ) from None
+            raise OverflowError(f"{operation}: {too_large(x)} is too large for a float") from None
     if x - x != 0.0:  # true only for nan and +-inf
         raise ValueError(f"{operation}: got {x}, but only finite numbers are allowed")
     return x
+
+
+def describe(x: object, limit: int = 60) -> str:
+    """`x` for an error message: its type and a short repr (never huge, never failing)."""
+    import reprlib
+
+    short_repr = reprlib.Repr()
+    short_repr.maxstring = short_repr.maxother = limit
+    try:
+        text = short_repr.repr(x)
+    except Exception:  # a repr that fails (an integer with too many digits inside a list, ...)
+        text = "(cannot be shown)"
+    text = re.sub(r"\s*\n\s*", " ", text)  # one line, even for numpy's repr of a matrix
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(x).__name__} {text}"
+
+
+def _hint(x: object) -> str:
+    """What to do instead, for the things learners pass where one number is expected."""
+    if isinstance(x, Value):
+        return " (use .data to get the number out of a Value)"
+    if (hasattr(x, "__len__") and not isinstance(x, (str, bytes))) or hasattr(x, "shape"):
+        return " (a Value holds one number: make one Value per number)"
+    return ""
+
+
+def too_large(x: object) -> str:
+    """'an integer with 401 digits', without str() of a huge integer (slow, and limited)."""
+    if isinstance(x, Integral):
+        n = abs(int(x))
+        if n.bit_length() < 10_000:  # about 3,000 digits: str() is quick and allowed
+            return f"an integer with {len(str(n))} digits"
+        return f"an integer with about {int(n.bit_length() * math.log10(2)) + 1:,} digits"
+    return f"the {type(x).__name__} number"
 
 
 class Value:
@@ -53,7 +87,8 @@ class Value:
     Attributes:
         data: the number this node holds (a float).
         grad: d(output)/d(this node) after `backward()`; 0.0 until a backward pass reaches it.
-        label: an optional name, used when stepping through and drawing the graph.
+        label: an optional name, used when stepping through and drawing the graph (a string
+            on one line; None means no label).
     """
 
     # An operation has one or two inputs; each is stored with its local gradient in a slot of
@@ -61,7 +96,11 @@ class Value:
     # `_op` is the node's entry in the table of operations (None for an input). A one-input
     # node has no second local gradient, so its `_local2` slot holds the operation's exact
     # constant instead (the 2 of `a * 2`, the slope of leaky_relu; None if it has none).
-    __slots__ = ("data", "_grad", "label", "_op", "_in1", "_local1", "_in2", "_local2")
+    __slots__ = ("data", "_grad", "_label", "_op", "_in1", "_local1", "_in2", "_local2")
+
+    # numpy: `np.float64(2) * v` and `array * v` call Value's own __rmul__ (a Value, or a clear
+    # error for an array), instead of numpy making an array of Values
+    __array_priority__ = 1000
 
     def __init__(
         self,
@@ -73,30 +112,39 @@ class Value:
     ) -> None:
         if type(data) is not float:
             data = as_float(data, "Value()")
+        if _op.__class__ is not str and not isinstance(_op, Op):
+            raise _bad_operation_name(_op)
+        name = _op if _op.__class__ is str else _op.shown
         if data - data != 0.0:  # true only for nan and +-inf
-            raise _not_finite(data, _op if isinstance(_op, str) else _op.shown, _parents)
+            raise _not_finite(data, name, _parents)
         self.data = data
         self._grad: float | None = None  # None means "no backward pass has reached me yet"
-        self.label = label
+        if label is not _NO_LABEL:  # operations pass "": only a learner's label is checked
+            label = check_label(label)
+        self._label = label
         # a node made by hand, Value(data, "", inputs, local_grads, "name"), gets an entry
         # that has its name and no rules (prefer Op(name, forward, grads): see autograd/ops.py)
-        self._op = recorded(_op, len(_parents)) if _op and isinstance(_op, str) else (_op or None)
+        if _op.__class__ is str:
+            _op = recorded(_op, len(_parents) if isinstance(_parents, tuple) else 1) \
+                if (_op or _parents) else None
+        self._op = _op
         self._local2 = None
-        if _parents and grad_mode.enabled:  # inside no_grad(), nothing is remembered
-            for g in _local:
-                if g - g != 0.0:  # a local gradient too large for a float: never pass inf on
-                    raise _infinite_gradient(data, self.op, _parents)
+        # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
+        if _parents and (not grad_mode.disabled or grad_mode.is_grad_enabled()):
+            try:  # g * 0.0 is 0 for a finite g, nan for +-inf and nan, an error for a non-number
+                for g in _local:
+                    if g * 0.0 != 0.0:  # a local gradient too large for a float: never pass inf on
+                        raise OverflowError
+            except (TypeError, ValueError, OverflowError):
+                raise _bad_local_gradient(data, name, _parents, _local) from None
             try:
                 if len(_parents) == 2:
                     (self._in1, self._in2), (self._local1, self._local2) = _parents, _local
                 else:
                     (self._in1,), (self._local1,) = _parents, _local
                     self._in2 = None
-            except ValueError:
-                raise ValueError(
-                    f"'{self.op}': an operation takes one or two inputs, each with one local "
-                    f"gradient; got {len(_parents)} inputs and {len(_local)} local gradients"
-                ) from None
+            except (TypeError, ValueError):
+                raise _bad_inputs(name, _parents, _local) from None
         else:  # no inputs: an input or a parameter (a leaf)
             self._in1 = self._in2 = None
             self._local1 = 0.0
@@ -112,6 +160,15 @@ class Value:
     @grad.setter
     def grad(self, value: Number) -> None:
         self._grad = as_float(value, "setting .grad")
+
+    @property
+    def label(self) -> str:
+        """The learner's name for this value ("" for none), shown when stepping and drawing."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str | None) -> None:
+        self._label = check_label(label)
 
     @property
     def grad_computed(self) -> bool:
@@ -225,9 +282,9 @@ class Value:
         node = _new(Value)
         node.data = out
         node._grad = None
-        node.label = ""
+        node._label = _NO_LABEL
         node._op = _ADD
-        if grad_mode.enabled:
+        if not grad_mode.disabled or grad_mode.is_grad_enabled():
             node._in1, node._local1, node._in2, node._local2 = self, 1.0, other, 1.0
         else:
             node._in1 = node._in2 = node._local2 = None
@@ -255,9 +312,10 @@ class Value:
         node = _new(Value)
         node.data = out
         node._grad = None
-        node.label = ""
+        node._label = _NO_LABEL
         node._op = _MUL
-        if grad_mode.enabled:  # the local gradients are the inputs' numbers: always finite
+        # the local gradients are the inputs' numbers: always finite
+        if not grad_mode.disabled or grad_mode.is_grad_enabled():
             node._in1, node._local1, node._in2, node._local2 = self, y, other, x
         else:
             node._in1 = node._in2 = node._local2 = None
@@ -312,18 +370,20 @@ class Value:
     def relu(self) -> Value:
         """max(0, x); local gradient 1 for x > 0, else 0 (0 at the kink x = 0, as PyTorch)."""
         x = self.data
+        if x - x != 0.0:  # relu(nan) or relu(-inf) would be a silent 0
+            raise _holds(self, "relu")
         node = _new(Value)
         node._grad = None
-        node.label = ""
+        node._label = _NO_LABEL
         node._op = _RELU
         node._in2 = node._local2 = None
-        if grad_mode.enabled:
-            if x > 0.0:
-                node.data, node._in1, node._local1 = x, self, 1.0
-            else:
-                node.data, node._in1, node._local1 = 0.0, self, 0.0
+        if x > 0.0:
+            node.data, local = x, 1.0
         else:
-            node.data = x if x > 0.0 else 0.0
+            node.data, local = 0.0, 0.0
+        if not grad_mode.disabled or grad_mode.is_grad_enabled():
+            node._in1, node._local1 = self, local
+        else:
             node._in1, node._local1 = None, 0.0
         return node
 
@@ -375,12 +435,16 @@ _ADD, _MUL, _RELU = _ops.ADD, _ops.MUL, _ops.RELU  # the entries with a fast pat
 
 
 def _unary(op: Op, a: Value) -> Value:
-    """Apply a one-input entry (exp, tanh, relu, ...) to the Value a."""
+    """Apply a one-input entry (exp, tanh, neg, ...) to the Value a."""
     x = a.data
+    if x - x != 0.0:  # nan or +-inf set into .data by hand: tanh(inf) would be a silent 1
+        raise _holds(a, op.shown)
     try:
         out = op.forward(x)
     except OverflowError:
-        raise _too_large(op, None, (a,), x) from None
+        raise _too_large(op, None, (a,), (a,)) from None
+    except Domain as error:
+        raise error.for_inputs(_where(op, (a,))) from None
     if type(out) is not float:
         out = as_float(out, op.name)
     if out - out != 0.0:  # true only for nan and +-inf
@@ -388,14 +452,15 @@ def _unary(op: Op, a: Value) -> Value:
     node = _new(Value)
     node.data = out
     node._grad = None
-    node.label = ""
+    node._label = _NO_LABEL
     node._op = op
     node._in2 = node._local2 = None
-    if grad_mode.enabled:  # inside no_grad(), nothing is remembered
+    # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
+    if not grad_mode.disabled or grad_mode.is_grad_enabled():
         try:
             (local,) = _checked(op, op.grads(FLOATS, x, out), 1)
         except OverflowError:
-            raise _too_large(op, out, (a,), x) from None
+            raise _too_large(op, out, (a,), (a,)) from None
         if local - local != 0.0:  # a local gradient too large for a float: never pass inf on
             raise _infinite_gradient(out, op.shown, (a,))
         node._in1, node._local1 = a, local
@@ -407,10 +472,14 @@ def _unary(op: Op, a: Value) -> Value:
 def _with_constant(op: Op, a: Value, c: float) -> Value:
     """Apply an entry of a Value and a constant (a * 2, 2 - a, a ** 3, leaky_relu)."""
     x = a.data
+    if x - x != 0.0:  # nan or +-inf set into .data by hand: 1 / inf would be a silent 0
+        raise _holds(a, op.display(c))
     try:
         out = op.forward(x, c)
     except OverflowError:
-        raise _too_large(op, None, (a,), x, c) from None
+        raise _too_large(op, None, (a,), (a, c)) from None
+    except Domain as error:
+        raise error.for_inputs(_where(op, (a, c))) from None
     if type(out) is not float:
         out = as_float(out, op.name)
     if out - out != 0.0:
@@ -418,15 +487,15 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
     node = _new(Value)
     node.data = out
     node._grad = None
-    node.label = ""
+    node._label = _NO_LABEL
     node._op = op
     node._in2 = None
     node._local2 = c  # a one-input node keeps its constant in the second local gradient's slot
-    if grad_mode.enabled:
+    if not grad_mode.disabled or grad_mode.is_grad_enabled():
         try:
             (local,) = _checked(op, op.grads(FLOATS, x, c, out), 1)
         except OverflowError:
-            raise _too_large(op, out, (a,), x, c) from None
+            raise _too_large(op, out, (a,), (a, c)) from None
         if local - local != 0.0:
             raise _infinite_gradient(out, op.display(c), (a,))
         node._in1, node._local1 = a, local
@@ -436,12 +505,16 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
 
 
 def _binary(op: Op, a: Value, b: Value) -> Value:
-    """Apply a two-input entry (a + b, a * b, a ** b, max) to the Values a and b."""
+    """Apply a two-input entry (a - b, a / b, a ** b, max) to the Values a and b."""
     x, y = a.data, b.data
+    if x - x != 0.0 or y - y != 0.0:  # set into .data by hand: max(nan, 1) would be a silent 1
+        raise _holds(a if x - x != 0.0 else b, op.shown)
     try:
         out = op.forward(x, y)
     except OverflowError:
-        raise _too_large(op, None, (a, b), x, y) from None
+        raise _too_large(op, None, (a, b), (a, b)) from None
+    except Domain as error:
+        raise error.for_inputs(_where(op, (a, b))) from None
     if type(out) is not float:
         out = as_float(out, op.name)
     if out - out != 0.0:
@@ -449,13 +522,13 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
     node = _new(Value)
     node.data = out
     node._grad = None
-    node.label = ""
+    node._label = _NO_LABEL
     node._op = op
-    if grad_mode.enabled:
+    if not grad_mode.disabled or grad_mode.is_grad_enabled():
         try:
             local1, local2 = _checked(op, op.grads(FLOATS, x, y, out), 2)
         except OverflowError:
-            raise _too_large(op, out, (a, b), x, y) from None
+            raise _too_large(op, out, (a, b), (a, b)) from None
         if local1 - local1 != 0.0 or local2 - local2 != 0.0:
             raise _infinite_gradient(out, op.shown, (a, b))
         node._in1, node._local1, node._in2, node._local2 = a, local1, b, local2
@@ -463,6 +536,26 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
         node._in1 = node._in2 = None
         node._local1, node._local2 = 0.0, None
     return node
+
+
+def _where(op: Op, operands: tuple[Value | float, ...]) -> str:
+    """Where an error happened, for its message: the entry's own words (`op.where`) or its
+    formula with the learner's labels: 'log(-1)', 'log(loss) with loss = -1', 'x ** 3 with
+    x = 2'."""
+    if op.where is not None:
+        return op.where(*operands)
+    names: dict[str, str] = {}
+    known: list[str] = []
+    keys = ("x", "y") if op.kind != CONSTANT else ("x", "c")
+    for key, v in zip(keys, operands, strict=False):
+        if isinstance(v, Value) and v._label:
+            names[key] = v._label
+            known.append(f"{v._label} = {_show(v.data)}")
+        else:
+            names[key] = _show(v.data if isinstance(v, Value) else v)
+    text = op.formula_text.format(x=names.get("x", "?"), y=names.get("y", "?"),
+                                  c=names.get("c", "?"))
+    return f"{text} with {', '.join(known)}" if known else text
 
 
 def _checked(op: Op, grads: Any, n: int) -> Any:
@@ -504,30 +597,129 @@ def apply(op: Op, *args: Any) -> Value:
     return _binary(op, args[0], args[1])
 
 
-def _too_large(op: Op, out: float | None, parents: tuple[Value, ...], *args: float) -> Exception:
+def _too_large(op: Op, out: float | None, parents: tuple[Value, ...],
+               operands: tuple[Value | float, ...]) -> Exception:
     """The error when an entry's result (out is None) or its gradient overflowed."""
     if op.too_large is not None:
-        return OverflowError(op.too_large(*args))
-    shown = op.display(args[1]) if op.kind == CONSTANT else op.shown
+        return OverflowError(op.too_large.format(where=_where(op, operands)))
+    shown = op.display(operands[1]) if op.kind == CONSTANT else op.shown
     if out is None:
-        inputs = ", ".join(_show(p.data) for p in parents)
-        return OverflowError(f"'{shown}' on {inputs}: the result is too large for a float")
+        return OverflowError(
+            f"'{shown}' on {_inputs(parents)}: the result is too large for a float"
+        )
     return _infinite_gradient(out, shown, parents)
 
 
-def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> OverflowError:
+def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
     """The error for an operation whose local gradient is too large for a float."""
-    inputs = ", ".join(_show(p.data) for p in parents)
+    bad_input = _first_not_finite(op, parents)
+    if bad_input is not None:
+        return bad_input
     return OverflowError(
-        f"'{op}' on {inputs} gave {_show(data)}, but its gradient there is too large for a float"
+        f"'{op}' on {_inputs(parents)} gave {_show(data)}, but its gradient there is too large "
+        "for a float"
     )
 
 
-def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> ArithmeticError:
+def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
     """The error for an operation whose result is not a finite number."""
     if not op:
         return ValueError(f"Value(): got {data}, but a Value must hold a finite number")
-    inputs = ", ".join(_show(p.data) for p in parents)
+    bad_input = _first_not_finite(op, parents)
+    if bad_input is not None:
+        return bad_input
     return OverflowError(
-        f"'{op}' on {inputs} gave {data}: the result is too large for a float"
+        f"'{op}' on {_inputs(parents)} gave {data}: the result is too large for a float"
     )
+
+
+# ----- the words of error messages (only ever run when something is wrong) --------------------
+
+def _holds(value: Value, op: str) -> ValueError:
+    """The error for an input that holds nan or an infinity (its .data was set by hand)."""
+    who = value._label or "an input"
+    return ValueError(
+        f"'{op}': {who} holds {value.data}, not a finite number (was its .data set by hand?); "
+        "a Value must always hold a finite number"
+    )
+
+
+def _first_not_finite(op: str, parents: tuple[Value, ...]) -> ValueError | None:
+    """_holds() for the first input whose data is not a finite number, if there is one."""
+    for p in parents:
+        x = p.data
+        if isinstance(x, float) and x - x != 0.0:
+            return _holds(p, op)
+    return None
+
+
+def _inputs(parents: tuple[Value, ...]) -> str:
+    """The inputs of an operation for a message: '2, 3', or 'a = 2, b = 3' with labels."""
+    return ", ".join(f"{p._label} = {_show(p.data)}" if p._label else _show(p.data)
+                     for p in parents)
+
+
+
+
+
+
+def check_label(label: object) -> str:
+    """A label as it is stored: a string on one line ("" for None), or a clear error.
+
+    Any character may be used except control characters such as a newline or a tab (and
+    the few that no file can hold): a label is a name, shown in tables and drawings.
+    """
+    if type(label) is str:
+        if label.isprintable():
+            return label
+        bad = _BAD_LABEL_CHAR.search(label)
+        if bad is None:
+            return label  # e.g. a no-break space or a zero-width joiner: fine
+        raise ValueError(
+            f"label {describe(label).partition(' ')[2]}: contains {bad.group()!r} at position "
+            f"{bad.start() + 1}; a label is a name on one line, without control characters"
+        )
+    if label is None:
+        return ""
+    if isinstance(label, str):
+        return check_label(str.__str__(label))
+    raise TypeError(
+        f"label: expected a string, got {describe(label)} (to show a number, use str(...))"
+    )
+
+
+def _bad_inputs(op: str, parents: object, local: object) -> ValueError:
+    """The error for a hand-made node without one or two inputs, each with a local gradient."""
+    def count(x: object) -> str:
+        return str(len(x)) if isinstance(x, (tuple, list)) else f"not a tuple ({describe(x)})"
+
+    return ValueError(
+        f"'{op}': an operation takes one or two inputs, each with one local gradient; got "
+        f"{count(parents)} inputs and {count(local)} local gradients"
+    )
+
+
+def _bad_operation_name(op: object) -> TypeError:
+    return TypeError(f"Value(): the operation's name must be a string, got {describe(op)}")
+
+
+def _bad_local_gradient(data: float, op: str, parents: object, local: object) -> Exception:
+    """The error for local gradients that are not finite numbers (a hand-made operation)."""
+    if not isinstance(local, (tuple, list)):
+        return TypeError(
+            f"'{op}': the local gradients must be a tuple of numbers, one per input, got "
+            f"{describe(local)}"
+        )
+    for k, g in enumerate(local, start=1):
+        if not isinstance(g, Real):
+            return TypeError(
+                f"'{op}': local gradient {k} must be a number, got {describe(g)}{_hint(g)}"
+            )
+        try:
+            float(g)
+        except OverflowError:
+            return OverflowError(f"'{op}': local gradient {k} is {too_large(g)}, too large "
+                                 "for a float")
+    if isinstance(parents, tuple) and all(isinstance(p, Value) for p in parents):
+        return _infinite_gradient(data, op, parents)
+    return OverflowError(f"'{op}' gave {_show(data)}, but its gradient is too large for a float")

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from stepgrad.backward import topological_order
-from stepgrad.draw import _build, edge_ids, node_ids
+from stepgrad.draw import TITLE_LIMIT, _build, edge_ids, node_ids, visible
 from stepgrad.stepping import BackwardPass, short
-from stepgrad.value import Number, Value, as_float
+from stepgrad.value import Number, Value, as_float, describe
 from stepgrad.walkthrough_page import PAGE
 
 __all__ = ["walkthrough", "walkthrough_html", "walkthrough_data"]
@@ -78,8 +78,9 @@ def walkthrough_data(root: Value, grad: Number = 1.0) -> dict:
 
 
 def _script_json(data: object) -> str:
-    """JSON that is safe inside <script>: no '<', '>', '&' or line separators left raw."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """JSON that is safe inside <script>: no '<', '>', '&' or line separators left raw, and
+    only ASCII (so a lone surrogate in a hand-made operation's name is escaped, not fatal)."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
@@ -95,6 +96,12 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
         raise TypeError(
             f"walkthrough: expected the Value whose backward pass to show, got "
             f"{type(root).__name__} {root!r}"
+        )
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"walkthrough: title must be a string (or None), got {describe(title)}")
+    if not isinstance(rankdir, str):
+        raise TypeError(
+            f"walkthrough: rankdir must be a string such as 'LR', got {describe(rankdir)}"
         )
     grouped = _grouped_page(root, grad, title, rankdir, group, expand, max_boxes)
     if grouped is not None:
@@ -115,6 +122,9 @@ def walkthrough_html(root: Value, grad: Number = 1.0, *, title: str | None = Non
     return _fill_page(title, data, graph.pipe("svg", encoding="utf-8"))
 
 
+_MARKER = re.compile("%%(TITLE|DATA|SVG)%%")
+
+
 def _fill_page(title: str, data: dict, svg: str) -> str:
     """The page with its title, data and drawing filled in.
 
@@ -123,8 +133,9 @@ def _fill_page(title: str, data: dict, svg: str) -> str:
     """
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    fill = {"%%TITLE%%": html.escape(title), "%%DATA%%": _script_json(data), "%%SVG%%": svg}
-    return re.sub("%%(?:TITLE|DATA|SVG)%%", lambda m: fill[m.group()], PAGE)
+    parts = {"TITLE": html.escape(visible(title, TITLE_LIMIT)), "DATA": _script_json(data),
+             "SVG": svg}
+    return _MARKER.sub(lambda m: parts[m.group(1)], PAGE)
 
 
 def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,

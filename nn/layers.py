@@ -22,38 +22,54 @@ ValueError: MLP expects 2 inputs, got 3
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from numbers import Real
 from typing import Any
 
 from stepgrad import Value
 from stepgrad.nn.activations import activation as find_activation
 from stepgrad.nn.module import Module
+from stepgrad.value import describe, too_large
 
 Input = Value | float | int
 DEFAULT_SEED = 0
 
 
 def check_inputs(x: Any, nin: int, who: str) -> Sequence[Input]:
-    """`x` as a sequence of `nin` numbers or Values, or a clear TypeError / ValueError."""
+    """`x` as a sequence of `nin` numbers or Values, or a clear TypeError / ValueError.
+
+    Numbers come back as floats (numpy numbers too); a dict, a set, a string or anything
+    without an order and a length is refused, as is a number that is not finite.
+    """
     if isinstance(x, (Value, Real)):
         if nin == 1:
-            return (x,)
+            return (x if isinstance(x, Value) else _number(x, who, 1),)
         raise TypeError(f"{who} expects a list of {nin} inputs, got a single {type(x).__name__}")
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-        raise TypeError(f"{who} expects a list of {nin} numbers, got {type(x).__name__} {x!r}")
+    if isinstance(x, (Mapping, Set)):
+        why = "its keys" if isinstance(x, Mapping) else "a set has no order"
+        raise TypeError(
+            f"{who} expects a list of {nin} numbers in order, got {describe(x)} ({why}: "
+            "pass a list or a tuple)"
+        )
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
+        raise TypeError(f"{who} expects a list of {nin} numbers, got {describe(x)}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    for i, xi in enumerate(x, start=1):
-        kind = type(xi)
-        if kind is Value:
-            continue
-        if kind is not float and not isinstance(xi, Real):
-            raise TypeError(
-                f"{who} input {i}: expected a number or a Value, got {kind.__name__} {xi!r}"
-            )
-        if xi - xi != 0:  # nan or infinity
-            raise ValueError(f"{who} input {i} is {xi}; inputs must be finite numbers")
+    return [xi if type(xi) is Value else _number(xi, who, i) for i, xi in enumerate(x, start=1)]
+
+
+def _number(xi: Any, who: str, i: int) -> float:
+    """Input i as a finite float, or an error that names the model and the input."""
+    if type(xi) is float and xi - xi == 0.0:
+        return xi
+    if not isinstance(xi, Real):
+        raise TypeError(f"{who} input {i}: expected a number or a Value, got {describe(xi)}")
+    try:
+        x = float(xi)
+    except OverflowError:
+        raise ValueError(f"{who} input {i} is {too_large(xi)}, too large for a float") from None
+    if x - x != 0.0:  # nan or infinity
+        raise ValueError(f"{who} input {i} is {x}; inputs must be finite numbers")
     return x
 
 

@@ -110,7 +110,7 @@ def test_step_size_scales_with_the_input():
 
 def test_a_step_off_the_domain_is_explained():
     with pytest.raises(ValueError, match=r"^gradcheck: f failed at x = -5e-07, a step of -1e-06 "
-                                         r"from 5e-07 .*: log\(-5e-07\): log is only defined"):
+                                         r"from 5e-07 .*: log\(x\) with x = -5e-07: log is only "):
         gradcheck(lambda x: x.log(), 5e-7)
 
 

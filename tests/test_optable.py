@@ -255,6 +255,22 @@ def test_a_wrong_rule_is_caught_by_gradcheck_and_bad_definitions_are_named():
         scale(Value(1.0), "2")
 
 
+def test_a_user_operation_outside_its_domain_names_the_labels():
+    from stepgrad.ops import Domain
+
+    def forward(x: float) -> float:
+        if x < 0.0:
+            raise Domain(ValueError, "{where}: sqrt needs a number >= 0")
+        return math.sqrt(x)
+
+    sqrt = Op("sqrt", forward=forward, grads=lambda m, x, out: (0.5 / out,))
+    with pytest.raises(ValueError, match=r"^sqrt\(loss\) with loss = -4: sqrt needs a number >= 0"):
+        sqrt(Value(-4.0, label="loss"))
+    with pytest.raises(ValueError, match=r"^sqrt\(-4\): sqrt needs"):
+        sqrt(Value(-4.0))
+    assert sqrt(Value(4.0)).data == 2.0
+
+
 def test_a_user_operation_out_of_range_is_an_error_not_inf():
     cube = Op("cube", forward=lambda x: x**3, grads=lambda m, x, out: (3 * x * x,))
     with pytest.raises(OverflowError, match=r"^'cube' on 1e\+200: the result is too large"):
