@@ -268,13 +268,29 @@ def _pow_c(x: float, n: float) -> float:
 
 
 def _pow_c_grads(m: Math, x: Any, n: float, out: Any) -> tuple:
-    if n == 0.0:
-        return (0.0,)
     if n == 1.0:
         return (1.0,)
     if n == 2.0:
         return (2.0 * x,)
-    return (n * x ** (n - 1.0),)
+    return (_power_slope(m, x, n),)
+
+
+def _power_slope(m: Math, a: Any, b: Any) -> Any:
+    """d(a ** b)/da = b * a ** (b - 1), also where a ** (b - 1) alone is too large for a float.
+
+    b = 0: a ** 0 is 1 for every a, so the slope is 0 (even for a tiny a, where a ** -1
+    overflows). On floats with a > 0, when a ** (b - 1) overflows but the product fits
+    (a = 5e-324, b = 1e-300: the slope is about 2e23), it is computed as
+    exp(log|b| + (b - 1) log a). Raises OverflowError only when the slope itself is too large.
+    """
+    if b == 0.0:  # (a Value exponent is never == 0.0: it is compared by identity)
+        return 0.0
+    try:
+        return b * a ** (b - 1.0)
+    except OverflowError:
+        if m is not FLOATS or a <= 0.0:
+            raise
+        return math.copysign(math.exp(math.log(abs(b)) + (b - 1.0) * math.log(a)), b)
 
 
 def _pow(x: float, y: float) -> float:
@@ -363,7 +379,7 @@ RDIV_C = _op("rdiv_c", _rdiv_c, lambda m, x, c, out: (-out / x,),
 POW_C = _op("pow_c", _pow_c, _pow_c_grads,
             kind=CONSTANT, shown="** {c}", formula="{x} ** {c}", what="**",
             too_large=_POWER_TOO_LARGE)
-POW = _op("pow", _pow, lambda m, x, y, out: (y * x ** (y - 1.0), out * m.log(x)),
+POW = _op("pow", _pow, lambda m, x, y, out: (_power_slope(m, x, y), out * m.log(x)),
           kind=BINARY, shown="**", formula="{x} ** {y}", too_large=_POWER_TOO_LARGE)
 RPOW_C = _op("rpow_c", _rpow_c, lambda m, x, c, out: (out * math.log(c),),
              kind=CONSTANT, shown="{c} **", formula="{c} ** {x}", what="**",

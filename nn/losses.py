@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 from stepgrad import Value
+from stepgrad.nn import _argcheck
 
 Scalar = Value | float | int
 
@@ -63,12 +64,24 @@ def _is_number(x: object) -> bool:
 
 
 def _as_list(x: Any, loss: str, what: str) -> list[Any]:
-    """`x` as a list; a single Value or number counts as a list of one."""
+    """`x` as a list; a single Value or number counts as a list of one.
+
+    Lists, tuples, generators and numpy arrays are fine; dicts and sets (no fixed order),
+    strings and other objects are refused with a TypeError naming the loss and the value.
+    """
     if isinstance(x, Value) or _is_number(x):
         return [x]
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
-        raise TypeError(f"{loss}: {what} must be a list of numbers, got {type(x).__name__} {x!r}")
-    return list(x)
+    return _argcheck.items(loss, what, x)
+
+
+def _float(x: Any, loss: str, what: str) -> float:
+    """A plain number as a float; an integer too large for a float is a clear ValueError."""
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(
+            f"{loss}: {what} is {_argcheck.shown(x, 0)}, too large for a float"
+        ) from None
 
 
 def _prediction(x: Any, loss: str, i: int, what: str = "prediction") -> Value:
@@ -77,9 +90,12 @@ def _prediction(x: Any, loss: str, i: int, what: str = "prediction") -> Value:
         return x
     if not _is_number(x):
         raise TypeError(
-            f"{loss}: {what} {i} must be a Value or a number, got {type(x).__name__} {x!r}"
+            f"{loss}: {what} {i} must be a Value or a number, got {_argcheck.kind(x)}"
         )
-    return Value(x)
+    v = _float(x, loss, f"{what} {i}")
+    if v - v != 0.0:
+        raise ValueError(f"{loss}: {what} {i} is {v}; predictions must be finite numbers")
+    return Value(v)
 
 
 def _target(x: Any, loss: str, i: int, what: str = "target") -> float:
@@ -89,8 +105,8 @@ def _target(x: Any, loss: str, i: int, what: str = "target") -> float:
             f"{loss}: {what} {i} is a Value; targets must be plain numbers (use .data)"
         )
     if not _is_number(x):
-        raise TypeError(f"{loss}: {what} {i} must be a number, got {type(x).__name__} {x!r}")
-    t = float(x)
+        raise TypeError(f"{loss}: {what} {i} must be a number, got {_argcheck.kind(x)}")
+    t = _float(x, loss, f"{what} {i}")
     if t - t != 0.0:
         raise ValueError(f"{loss}: {what} {i} is {t}; targets must be finite numbers")
     return t
@@ -178,7 +194,8 @@ def huber(preds: Any, targets: Any, delta: float = 1.0) -> Value:
     [-0.25, 0.5]
     """
     if isinstance(delta, bool) or not _is_number(delta) or not 0.0 < delta < math.inf:
-        raise ValueError(f"huber: delta must be a positive number, got {delta!r}")
+        raise ValueError(f"huber: delta must be a positive number, got {_argcheck.shown(delta)}")
+    delta = _float(delta, "huber", "delta")
     ys, ts = _batch("huber", preds, targets)
     terms = []
     for y, t in zip(ys, ts, strict=True):
@@ -229,21 +246,38 @@ def binary_cross_entropy(probs: Any, targets: Any) -> Value:
             )
     terms = []
     for p, t in zip(ps, ts, strict=True):
+        # log(1 - p) as log1p(-p): 1 - p would round to 1 for a tiny p, and its log to 0
         if t == 1.0:
             terms.append(-p.log())
         elif t == 0.0:
-            terms.append(-(1 - p).log())
+            terms.append(-_log1p(-p))
         else:
-            terms.append(-(t * p.log() + (1.0 - t) * (1 - p).log()))
+            terms.append(-(t * p.log() + (1.0 - t) * _log1p(-p)))
     return _mean(terms, loss)
+
+
+def _log1p(x: Value) -> Value:
+    """log(1 + x) as one node, accurate even where 1 + x rounds to 1; d/dx = 1 / (1 + x)."""
+    return Value(math.log1p(x.data), "", (x,), (1.0 / (1.0 + x.data),), "log1p")
+
+
+def _softplus(z: Value) -> Value:
+    """softplus(z) = log(1 + e^z) as one node, for z <= 0; d/dz = sigmoid(z).
+
+    log1p keeps its full precision when e^z is tiny (log(1 + e^-40) is about 4.2e-18, which
+    log(1 + ...) would round to 0).
+    """
+    e = math.exp(z.data)
+    return Value(math.log1p(e), "", (z,), (e / (1.0 + e),), "softplus")
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     """BCE on raw scores x (p = sigmoid(x)): mean(max(x, 0) - x t + log(1 + exp(-|x|))).
 
     The same number as binary_cross_entropy(sigmoid(x), t), but never takes the log of 0 or
-    the exp of a large number, so it stays finite and accurate (to about 1e-16) for any x,
-    even |x| = 1000, where sigmoid(x) rounds to exactly 0 or 1.
+    the exp of a large number, so it stays finite and accurate (to about 1e-16, relative) for
+    any x, even |x| = 1000, where sigmoid(x) rounds to exactly 0 or 1. The last term is one
+    `softplus` node, log(1 + e^z) with z = -|x|, computed with log1p.
     dL/dx = (sigmoid(x) - t) / n. Same as torch.nn.functional.binary_cross_entropy_with_logits.
 
     >>> from stepgrad import Value
@@ -263,10 +297,10 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
         # max(x, 0) - x t = x (1 - t); for x < 0 it is -x t. No kink: the two pieces are the
         # same smooth function, so the gradient is sigmoid(x) - t on both sides (also at 0).
         if x.data >= 0.0:
-            softplus = (1 + (-x).exp()).log()  # log(1 + exp(-|x|))
+            softplus = _softplus(-x)  # log(1 + exp(-|x|))
             linear = x * (1.0 - t) if t != 1.0 else None
         else:
-            softplus = (1 + x.exp()).log()
+            softplus = _softplus(x)
             linear = x * -t if t != 0.0 else None
         terms.append(softplus if linear is None else linear + softplus)
     return _mean(terms, loss)
@@ -306,16 +340,41 @@ def _logits_row(logits: Any, loss: str, what: str = "logits") -> list[Value]:
     return [_prediction(x, loss, i, "logit") for i, x in enumerate(row, start=1)]
 
 
-def _shift(row: list[Value]) -> tuple[list[Value], Value]:
-    """(x_i - m for each i, log sum_j exp(x_j - m)) with m = max x treated as a constant.
+def _exps(row: list[Value]) -> tuple[list[Value | None], list[Value], float]:
+    """(x_i - m, exp(x_i - m), m) with m = max x treated as a constant.
 
     Subtracting the largest logit changes neither softmax nor its gradient (softmax does not
     care about a constant shift) but keeps every exp() between 0 and 1, so nothing overflows.
+    Where x_i - m itself is too large for a float (x_i = -1e308 next to m = 1e308) its slot
+    in the first list is None; exp(x_i - m) is then exactly 0 in floats, and so is its slope,
+    which is what exp(x_i / 2 - m / 2) gives too, without the overflow.
     """
     m = max(x.data for x in row)
-    shifted = [x - m for x in row]
-    log_total = _total([z.exp() for z in shifted]).log()
-    return shifted, log_total
+    shifted: list[Value | None] = []
+    exps = []
+    for x in row:
+        gap = x.data - m
+        if gap - gap == 0.0:  # finite
+            z = x - m
+            shifted.append(z)
+            exps.append(z.exp())
+        else:
+            shifted.append(None)
+            exps.append((x * 0.5 - m * 0.5).exp())  # 0.0: x / 2 - m / 2 < -8.9e307
+    return shifted, exps, m
+
+
+def _shift(row: list[Value]) -> tuple[list[Value | None], Value, float]:
+    """(x_i - m for each i, or None where that overflows; log sum_j exp(x_j - m); m)."""
+    shifted, exps, m = _exps(row)
+    return shifted, _total(exps).log(), m
+
+
+def _too_far(name: str, x: Value, m: float, where: str) -> OverflowError:
+    return OverflowError(
+        f"{name}: {where} is {_show(x.data)} but the largest logit is {_show(m)}; the "
+        "difference, and so the log-probability, is too large for a float"
+    )
 
 
 def softmax(logits: Any) -> list[Value]:
@@ -329,9 +388,7 @@ def softmax(logits: Any) -> list[Value]:
     >>> [round(p.data, 4) for p in softmax([1000.0, 1000.0])]
     [0.5, 0.5]
     """
-    row = _logits_row(logits, "softmax")
-    m = max(x.data for x in row)
-    exps = [(x - m).exp() for x in row]
+    _, exps, _ = _exps(_logits_row(logits, "softmax"))
     total = _total(exps)
     return [e / total for e in exps]
 
@@ -344,16 +401,29 @@ def log_softmax(logits: Any) -> list[Value]:
     >>> [v.data for v in log_softmax([1000.0, 0.0])]   # no overflow, no log(0)
     [0.0, -1000.0]
     """
-    shifted, log_total = _shift(_logits_row(logits, "log_softmax"))
-    return [z - log_total for z in shifted]
+    row = _logits_row(logits, "log_softmax")
+    shifted, log_total, m = _shift(row)
+    out = []
+    for i, (x, z) in enumerate(zip(row, shifted, strict=True), start=1):
+        if z is None:
+            raise _too_far("log_softmax", x, m, f"logit {i}")
+        out.append(z - log_total)
+    return out
 
 
 def _class_index(t: Any, classes: int, i: int) -> int | None:
     """The target as a class index, or None if it is a row of probabilities."""
     if isinstance(t, bool) or isinstance(t, Value):
         raise TypeError(f"cross_entropy: target {i} must be a class index, got {t!r}")
+    if isinstance(t, Integral):  # exact, even with thousands of digits
+        if not 0 <= t < classes:
+            raise ValueError(
+                f"cross_entropy: target {i} is class {_argcheck.shown(t)}, but there are "
+                f"{classes} classes (indices 0 to {classes - 1})"
+            )
+        return int(t)
     if _is_number(t):
-        k = float(t)
+        k = _float(t, "cross_entropy", f"target {i}")
         if not k.is_integer():
             raise ValueError(
                 f"cross_entropy: target {i} is {_show(k)}; a class index must be a whole number"
@@ -422,12 +492,15 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
                 f"{loss}: row {i} has {len(xs)} logits but row 1 has {classes}; "
                 "every row needs one logit per class"
             )
-        shifted, log_total = _shift(xs)
+        shifted, log_total, m = _shift(xs)
         k = _class_index(t, classes, i)
+        r = _probability_row(t, classes, i) if k is None else None
+        for j, zj in enumerate(shifted):
+            if zj is None and (j == k if r is None else r[j] != 0.0):
+                raise _too_far(loss, xs[j], m, f"in row {i} the logit of class {j}")
         if k is not None:
             terms.append(log_total - shifted[k])
         else:
-            r = _probability_row(t, classes, i)
             parts = [rj * (log_total - zj) for rj, zj in zip(r, shifted, strict=True) if rj != 0.0]
             terms.append(_total(parts))
     return _mean(terms, loss)
@@ -445,9 +518,9 @@ def _distribution(p: Any, name: str, what: str) -> list[Value | float]:
         if isinstance(x, Value):
             v = x.data
         elif _is_number(x):
-            v = x = float(x)
+            v = x = _float(x, name, f"{what}[{i}]")
         else:
-            raise TypeError(f"{name}: {what}[{i}] must be a number, got {type(x).__name__} {x!r}")
+            raise TypeError(f"{name}: {what}[{i}] must be a number, got {_argcheck.kind(x)}")
         if not 0.0 <= v <= 1.0:
             raise ValueError(f"{name}: {what}[{i}] is {_show(v)}; probabilities lie in [0, 1]")
         out.append(x)
@@ -479,7 +552,9 @@ def _log(x: Value | float) -> Value | float:
 
 def _in_base(terms: list[Value | float], base: float, label: str, name: str) -> Value:
     if isinstance(base, bool) or not _is_number(base) or not 0.0 < base < math.inf or base == 1:
-        raise ValueError(f"{name}: base must be a positive number other than 1, got {base!r}")
+        raise ValueError(
+            f"{name}: base must be a positive number other than 1, got {_argcheck.shown(base)}"
+        )
     out = _total(terms) if terms else Value(0.0)
     if base != math.e:
         out = out / math.log(base)

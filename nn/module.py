@@ -75,19 +75,27 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model's shape and all its parameters to a JSON file.
 
-        Floats are written so that `load` gives back exactly the same numbers.
+        Floats are written so that `load` gives back exactly the same numbers. The file is
+        written under a new temporary name in the same folder and then renamed, so an existing
+        file is replaced whole or not at all. `path` is a file name (str or pathlib.Path).
         """
-        serialization.write_model_file(path, self.describe(), self.state_dict())
+        owner = f"{type(self).__name__}.save"
+        serialization.check_path(owner, path)
+        serialization.write_model_file(path, self.describe(), self.state_dict(), owner)
 
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Load parameters saved by `save` into this model (returns the model itself).
 
         Raises `nn.ModelFileError` naming the file and the problem when the file is not a
         saved model, is damaged, or holds a model of another shape; the model is then left
-        unchanged.
+        unchanged. `path` is a file name (str or pathlib.Path), not an open file or a file
+        descriptor.
         """
+        owner = f"{type(self).__name__}.load"
+        serialization.check_path(owner, path)
         named = self.named_parameters()
-        values = serialization.read_model_file(path, self.describe(), [n for n, _ in named])
+        names = [n for n, _ in named]
+        values = serialization.read_model_file(path, self.describe(), names, owner)
         for (_, p), value in zip(named, values, strict=True):
             p.data = value
         return self

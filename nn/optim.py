@@ -28,24 +28,31 @@ or let a schedule from `nn.schedules` change it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from numbers import Real
+from collections.abc import Iterable, Iterator, Mapping, Set
 from typing import Any
 
 from stepgrad import Value
+from stepgrad.nn import _argcheck
 
 __all__ = ["SGD", "AdaGrad", "Adagrad", "Adam", "Optimizer", "RMSProp", "RMSprop"]
 
 State = dict[str, float]
 
+# The optimisers' state, in words, for error messages.
+_STATE_NAMES = {
+    "buf": "momentum buffer",
+    "sum": "sum of squared gradients",
+    "square_avg": "running average of squared gradients",
+    "grad_avg": "running average of gradients",
+    "m": "running average of gradients (m)",
+    "v": "running average of squared gradients (v)",
+    "v_max": "largest running average of squared gradients (v_max)",
+    "step": "step count",
+}
+
 
 def _number(owner: str, name: str, x: Any) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {type(x).__name__} {x!r}")
-    v = float(x)
-    if v - v != 0.0:
-        raise ValueError(f"{owner}: {name} must be a finite number, got {v}")
-    return v
+    return _argcheck.number(owner, name, x)
 
 
 def _at_least(owner: str, name: str, x: Any, low: float = 0.0) -> float:
@@ -78,18 +85,28 @@ class Optimizer:
             raise TypeError(f"{name}: pass model.parameters(), not the model itself")
         if isinstance(params, Value):
             raise TypeError(f"{name}: params must be a list of Values, got a single Value: [w]")
-        if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        if isinstance(params, (Mapping, Set)):
             raise TypeError(
-                f"{name}: params must be an iterable of Values, got {type(params).__name__}"
+                f"{name}: params must be a list of Values in a fixed order (such as "
+                f"model.parameters()), got {_argcheck.kind(params)}"
             )
+        if isinstance(params, (str, bytes, bytearray)) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{name}: params must be an iterable of Values, got {_argcheck.kind(params)}"
+            )
+        one_pass = isinstance(params, Iterator)
         self.params: list[Value] = list(params)
         if not self.params:
-            raise ValueError(f"{name}: got an empty list of parameters; there is nothing to train")
+            hint = " (an iterator or generator that was already used up gives nothing)"
+            raise ValueError(
+                f"{name}: got an empty list of parameters; there is nothing to train"
+                + (hint if one_pass else "")
+            )
         seen: set[int] = set()
         for i, p in enumerate(self.params, start=1):
             if not isinstance(p, Value):
                 raise TypeError(
-                    f"{name}: parameter {i} must be a Value, got {type(p).__name__} {p!r}"
+                    f"{name}: parameter {i} must be a Value, got {_argcheck.kind(p)}"
                 )
             if id(p) in seen:
                 who = f" ({p.label})" if p.label else ""
@@ -119,27 +136,49 @@ class Optimizer:
     def step(self) -> None:
         """Move every parameter that has a gradient by one update of this optimiser.
 
-        All the new values are computed first; if any would not be a finite number (a too
-        large learning rate or gradient), nothing changes and an OverflowError names it.
+        All the new values (parameters and the optimiser's state) are computed first and
+        checked; only then is anything changed. If any would not be a finite number (a too
+        large learning rate or gradient), or an update would divide by zero (eps = 0 with
+        squared gradients that add up to 0), an error names the parameter and nothing changes:
+        every parameter, the state and the step count stay exactly as they were.
         """
         name = type(self).__name__
         updates: list[tuple[Value, float, State]] = []
         for i, p in enumerate(self.params, start=1):
             if not p.grad_computed:
                 continue
-            g = p.grad
+            w, g = p.data, p.grad
+            who = p.label or f"parameter {i}"
+            if w - w != 0.0 or g - g != 0.0:  # nan or inf written in by hand
+                raise ValueError(
+                    f"{name}.step: {who} = {w} with gradient {g}: both must be finite "
+                    "numbers; nothing was changed"
+                )
             try:
-                new_data, new_state = self._update(p.data, g, dict(self.state[p]))
+                new_data, new_state = self._update(w, g, dict(self.state.get(p, {})))
             except OverflowError:
-                new_data = math.inf
+                new_data, new_state = math.inf, {}
+            except ZeroDivisionError:
+                raise ZeroDivisionError(
+                    f"{name}.step: the update of {who} divides by zero: its gradient is "
+                    f"{g:.6g}, the root of its squared gradients is 0 and eps = 0; use "
+                    "eps > 0 (such as 1e-08). Nothing was changed"
+                ) from None
+            for key, value in new_state.items():
+                if value - value != 0.0:
+                    raise OverflowError(
+                        f"{name}.step: the {_STATE_NAMES.get(key, repr(key))} of {who} would "
+                        f"become {value} (gradient {g:.6g}): the gradient is too large for "
+                        "a float here; scale the loss down. Nothing was changed"
+                    )
             if new_data - new_data != 0.0:
-                who = p.label or f"parameter {i}"
                 raise OverflowError(
-                    f"{name}.step: {who} = {p.data:.6g} with gradient {g:.6g} would become "
-                    f"{new_data}; lower the learning rate (lr = {self.lr:g})"
+                    f"{name}.step: {who} = {w:.6g} with gradient {g:.6g} would become "
+                    f"{new_data}; lower the learning rate (lr = {self.lr:g}). Nothing was "
+                    "changed"
                 )
             updates.append((p, new_data, new_state))
-        for p, new_data, new_state in updates:
+        for p, new_data, new_state in updates:  # commit: nothing below can fail
             p.data = new_data
             self.state[p] = new_state
         self.steps += 1
@@ -181,7 +220,7 @@ class SGD(Optimizer):
         self.momentum = _at_least("SGD", "momentum", momentum)
         self.weight_decay = _at_least("SGD", "weight_decay", weight_decay)
         self.dampening = _fraction("SGD", "dampening", dampening, top_open=False)
-        self.nesterov = bool(nesterov)
+        self.nesterov = _argcheck.flag("SGD", "nesterov", nesterov)
         if self.nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
 
@@ -270,7 +309,7 @@ class RMSprop(Optimizer):
         self.eps = _at_least("RMSprop", "eps", eps)
         self.weight_decay = _at_least("RMSprop", "weight_decay", weight_decay)
         self.momentum = _at_least("RMSprop", "momentum", momentum)
-        self.centered = bool(centered)
+        self.centered = _argcheck.flag("RMSprop", "centered", centered)
 
     def _update(self, w: float, g: float, state: State) -> tuple[float, State]:
         if self.weight_decay:
@@ -316,9 +355,12 @@ class Adam(Optimizer):
         amsgrad: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.amsgrad = bool(amsgrad)
-        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
-            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.amsgrad = _argcheck.flag("Adam", "amsgrad", amsgrad)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(
+                "Adam: betas must be a pair (beta1, beta2) such as (0.9, 0.999), got "
+                f"{_argcheck.kind(betas)}"
+            )
         self.betas = (
             _fraction("Adam", "betas[0]", betas[0]),
             _fraction("Adam", "betas[1]", betas[1]),

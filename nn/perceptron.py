@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 
+from stepgrad.nn import _argcheck
+
 
 @dataclass(frozen=True)
 class PerceptronResult:
@@ -59,9 +61,16 @@ def _as_point(x: object, nin: int, i: int) -> list[float]:
         raise ValueError(f"Perceptron expects {nin} inputs, sample {i} has {len(x)}")
     point = []
     for v in x:
-        if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v):
-            raise TypeError(f"Perceptron: sample {i} holds {v!r}; inputs must be finite numbers")
-        point.append(float(v))
+        try:
+            f = float(v) if isinstance(v, Real) and not isinstance(v, bool) else math.nan
+        except OverflowError:  # an integer with hundreds of digits
+            f = math.nan
+        if f - f != 0.0:
+            raise TypeError(
+                f"Perceptron: sample {i} holds {_argcheck.shown(v)}; inputs must be finite "
+                "numbers (that fit in a float)"
+            )
+        point.append(f)
     return point
 
 
@@ -103,9 +112,20 @@ class Perceptron:
         """The weighted sum s = w . x + b (its sign is the prediction)."""
         return sum(wi * xi for wi, xi in zip(self.w, x, strict=True)) + self.b
 
+    def _above(self, x: Sequence[float]) -> bool:
+        """w . x + b > 0, decided exactly even where the float sum overflows (inf or nan)."""
+        s = self.score(x)
+        if s - s == 0.0:
+            return s > 0
+        from fractions import Fraction  # rare: only for inputs near the largest float
+
+        exact = sum((Fraction(wi) * Fraction(xi) for wi, xi in zip(self.w, x, strict=True)),
+                    Fraction(self.b))
+        return exact > 0
+
     def predict(self, x: Sequence[float]) -> int:
         """+1 if w . x + b > 0, else -1 (or 0 after training on 0 / 1 targets)."""
-        return 1 if self.score(_as_point(x, self.nin, 1)) > 0 else self.negative
+        return 1 if self._above(_as_point(x, self.nin, 1)) else self.negative
 
     def accuracy(self, inputs: Sequence[Sequence[float]], targets: Sequence[int]) -> float:
         """The share of samples classified right, between 0 and 1."""
@@ -113,7 +133,7 @@ class Perceptron:
         return self._accuracy(points, signs)
 
     def _accuracy(self, points: list[list[float]], signs: list[int]) -> float:
-        right = sum((self.score(x) > 0) == (t > 0) for x, t in zip(points, signs, strict=True))
+        right = sum(self._above(x) == (t > 0) for x, t in zip(points, signs, strict=True))
         return right / len(points)
 
     def _check(
@@ -146,10 +166,13 @@ class Perceptron:
 
         Stops after `max_epochs` passes if that never happens (data that no straight line
         separates, such as XOR); the weights that got the most samples right are then kept.
+        If an update would make a weight too large for a float (a huge eta or huge inputs),
+        an OverflowError says so and the weights are left as they were before `fit`.
         """
         if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
             raise ValueError(f"Perceptron: max_epochs must be a whole number >= 1, got "
                              f"{max_epochs!r}")
+        start = (list(self.w), self.b, self.negative)
         points, signs, self.negative = self._check(inputs, targets)
         best = self._accuracy(points, signs)
         best_weights = (list(self.w), self.b)
@@ -163,12 +186,20 @@ class Perceptron:
                 rng.shuffle(order)
             for i in order:
                 x, t = points[i], signs[i]
-                if (self.score(x) > 0) == (t > 0):
+                if self._above(x) == (t > 0):  # decided exactly, as accuracy() does
                     continue
                 wrong += 1
                 step = self.eta * t
-                self.w = [wi + step * xi for wi, xi in zip(self.w, x, strict=True)]
-                self.b += step
+                w = [wi + step * xi for wi, xi in zip(self.w, x, strict=True)]
+                b = self.b + step
+                if any(v - v != 0.0 for v in (*w, b)):
+                    self.w, self.b, self.negative = start
+                    raise OverflowError(
+                        f"Perceptron.fit: the update for sample {i + 1} would make a weight "
+                        f"too large for a float (eta = {self.eta:g}); use a smaller eta or "
+                        "scale the inputs down. The weights are as they were before fit"
+                    )
+                self.w, self.b = w, b
                 now = self._accuracy(points, signs)
                 if now > best:
                     best, best_weights = now, (list(self.w), self.b)

@@ -18,8 +18,10 @@ comes (PyTorch's "chainable" form), so the numbers are the same as torch's.
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
+from stepgrad.nn import _argcheck
 from stepgrad.nn.optim import Optimizer, _number
 
 __all__ = ["ExponentialLR", "LRSchedule", "StepLR"]
@@ -72,9 +74,11 @@ class StepLR(LRSchedule):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a whole number >= 1, got {step_size!r}")
-        self.step_size = step_size
+        if isinstance(step_size, bool) or not isinstance(step_size, Integral) or step_size < 1:
+            raise ValueError(
+                f"StepLR: step_size must be a whole number >= 1, got {_argcheck.shown(step_size)}"
+            )
+        self.step_size = int(step_size)
         self.gamma = _positive("StepLR", gamma)
 
     def _next_lr(self, lr: float) -> float:

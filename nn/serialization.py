@@ -7,14 +7,20 @@ the shortest digits that read back as exactly the same float):
      "model": {"type": "MLP", "nin": 2, "nouts": [4, 1], ...},
      "parameters": {"L1.n1.w1": 0.6888437030500962, ...}}
 
-Reading never changes anything until the whole file has been checked.
+Reading never changes anything until the whole file has been checked, and anything that is
+not such a file (binary data, another encoding, JSON nested or numbers written absurdly long,
+another schema) is a `ModelFileError`. Writing goes to a new temporary file with a random name
+in the same folder, renamed over the target once complete.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import math
 import os
+import stat
 from collections.abc import Mapping
 from numbers import Real
 from typing import Any
@@ -31,8 +37,24 @@ class FormatProblem(Exception):
     """What is wrong with a state or a file, in plain words (turned into a clearer error)."""
 
 
+def _short(x: object, limit: int = 80) -> str:
+    """repr(x) cut to `limit` characters (a file may hold anything, at any length)."""
+    try:
+        text = repr(x)
+    except (RecursionError, ValueError):  # far too deep, or an int too long to print
+        return f"a {type(x).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _name(key: object) -> str:
+    """A parameter name for a message: as it is if short and printable, else its short repr."""
+    if isinstance(key, str) and key.isprintable() and len(key) <= 80:
+        return key
+    return _short(key)
+
+
 def _listing(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(names[:limit])
+    shown = ", ".join(_name(n) for n in names[:limit])
     return shown + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
 
 
@@ -46,7 +68,7 @@ def check_parameters(state: Any, names: list[str]) -> list[float]:
     if missing:
         raise FormatProblem(f"missing parameters: {_listing(missing)}")
     expected = set(names)
-    unexpected = [str(k) for k in state if k not in expected]
+    unexpected = [k for k in state if k not in expected]
     if unexpected:
         raise FormatProblem(f"unexpected parameters: {_listing(unexpected)}")
     values = []
@@ -54,9 +76,14 @@ def check_parameters(state: Any, names: list[str]) -> list[float]:
         v = state[name]
         if isinstance(v, bool) or not isinstance(v, Real):
             raise FormatProblem(
-                f"parameter {name!r} is {type(v).__name__} {v!r}, expected a number"
+                f"parameter {name!r} is {type(v).__name__} {_short(v)}, expected a number"
             )
-        v = float(v)
+        try:
+            v = float(v)
+        except OverflowError:
+            raise FormatProblem(
+                f"parameter {name!r} is a number too large for a float"
+            ) from None
         if not math.isfinite(v):
             raise FormatProblem(f"parameter {name!r} is {v}; parameters must be finite numbers")
         values.append(v)
@@ -66,53 +93,198 @@ def check_parameters(state: Any, names: list[str]) -> list[float]:
 def describe_text(desc: Any) -> str:
     """A model description (from `Module.describe()`) in one line."""
     if not isinstance(desc, Mapping):
-        return repr(desc)
+        return _short(desc, 200)
     kind = desc.get("type", "model")
-    fields = ", ".join(f"{k}={v!r}" for k, v in desc.items() if k != "type")
-    return f"{kind}({fields})"
+    fields = ", ".join(f"{_name(k)}={_short(v)}" for k, v in desc.items() if k != "type")
+    text = f"{_name(kind)}({fields})"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def check_path(owner: str, path: object) -> None:
+    """A file name (str or os.PathLike), or a TypeError: not a file descriptor, not a file."""
+    if isinstance(path, (str, os.PathLike)):
+        return
+    if isinstance(path, int) and not isinstance(path, bool):
+        hint = "; a file descriptor (an int) is not accepted"
+    elif hasattr(path, "read") or hasattr(path, "write"):
+        hint = "; pass the file's name, not an open file"
+    else:
+        hint = ""
+    raise TypeError(
+        f"{owner}: path must be a file name (a str or a pathlib.Path), got "
+        f"{type(path).__name__} {_short(path)}{hint}"
+    )
 
 
 def write_model_file(
-    path: str | os.PathLike[str], description: dict[str, Any], state: dict[str, float]
+    path: str | os.PathLike[str],
+    description: dict[str, Any],
+    state: dict[str, float],
+    owner: str = "save",
 ) -> None:
-    """Write the file (to a temporary name first, so a crash never leaves half a file)."""
+    """Write the file safely: to a new temporary file in the same folder, then rename it.
+
+    The temporary file has an unpredictable name and is created exclusively (it can never be
+    a file or link someone planted there), so a crash never leaves half a file and a failure
+    leaves no temporary file behind.
+    """
+    check_path(owner, path)
+    for name, value in state.items():
+        if value - value != 0.0:
+            raise ValueError(
+                f"{owner}: parameter {name!r} is {value}; only finite numbers can be saved"
+            )
     document = {"format": FORMAT, "version": VERSION, "model": description, "parameters": state}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    tmp = f"{os.fspath(path)}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    target = os.fspath(path)
+    folder, base = os.path.split(os.path.abspath(target))
+    import tempfile  # here, so that importing stepgrad.nn stays fast
+
+    try:  # O_CREAT | O_EXCL (and O_NOFOLLOW), a random name, mode 0600
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.fsdecode(base)[:80]}.", suffix=".tmp",
+                                   dir=folder)
+    except OSError as error:
+        error.filename = target  # name the file the learner asked for, not the temporary one
+        raise
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(target))
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _file_mode(target: str | bytes) -> int:
+    """The permissions for the saved file: the old file's, else what open() would give."""
+    try:
+        info = os.stat(target)
+        if stat.S_ISREG(info.st_mode):
+            return stat.S_IMODE(info.st_mode)
+    except OSError:
+        pass
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would change it for every thread)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def read_model_file(
-    path: str | os.PathLike[str], description: dict[str, Any], names: list[str]
+    path: str | os.PathLike[str],
+    description: dict[str, Any],
+    names: list[str],
+    owner: str = "load",
 ) -> list[float]:
-    """The parameter values stored in `path` for a model described by `description`."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    """The parameter values stored in `path` for a model described by `description`.
+
+    Any file that is not a saved model of this shape raises ModelFileError (never another
+    error from deep inside); a missing or unreadable file raises the usual OSError.
+    """
+    check_path(owner, path)
+    shown = os.fspath(path)
     try:
-        return _parse(text, description, names)
+        data = _read_bytes(path)
+        return _parse(_decode(data), description, names)
     except FormatProblem as problem:
-        raise ModelFileError(f"cannot load {os.fspath(path)}: {problem}") from None
+        raise ModelFileError(f"cannot load {shown}: {problem}") from None
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The whole file; a pipe or device (which could block for ever) is refused unread."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
+        if not stat.S_ISREG(mode):
+            raise FormatProblem("it is not a regular file (a device, a pipe or a socket)")
+        return f.read()
+
+
+def _decode(data: bytes) -> str:
+    """The text of a model file: UTF-8 (with or without a byte order mark), nothing else."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FormatProblem("the file is UTF-16 text; a saved model is UTF-8 JSON")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FormatProblem(
+            f"not UTF-8 text (byte 0x{data[e.start]:02x} at position {e.start}); a saved "
+            "model is UTF-8 JSON. Is this a binary file, or text saved in another encoding?"
+        ) from None
+
+
+_MAX_DIGITS = 40  # no int in a model file is that long: nin, sizes, the version
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > _MAX_DIGITS:
+        raise FormatProblem(f"it holds a whole number with {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > 1000:  # Python writes any float in at most 24 characters
+        raise FormatProblem(f"it holds a number written with {len(text)} characters")
+    return float(text)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise FormatProblem(f"the key {_short(key)} appears twice in one object")
+        out[key] = value
+    return out
 
 
 def _parse(text: str, description: dict[str, Any], names: list[str]) -> list[float]:
     if not text.strip():
         raise FormatProblem("the file is empty")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
+                              object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
         raise FormatProblem(
             f"not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}); "
             "the file may be truncated or not a saved model"
         ) from None
+    except RecursionError:
+        raise FormatProblem("not a saved model: its JSON is nested far too deeply") from None
+    try:
+        return _check_document(document, description, names)
+    except RecursionError:
+        raise FormatProblem("not a saved model: its JSON is nested far too deeply") from None
+
+
+def _check_document(document: Any, description: dict[str, Any], names: list[str]) -> list[float]:
     if not isinstance(document, dict):
         raise FormatProblem(f"expected a JSON object, got a {type(document).__name__}")
     if document.get("format") != FORMAT:
         raise FormatProblem(f"not a stepgrad model file (no \"format\": \"{FORMAT}\")")
-    if document.get("version") != VERSION:
+    version = document.get("version")
+    if type(version) is not int or version != VERSION:
         raise FormatProblem(
-            f"file format version {document.get('version')!r} is not supported "
+            f"file format version {_short(version)} is not supported "
             f"(this stepgrad reads version {VERSION})"
         )
     for key in ("model", "parameters"):

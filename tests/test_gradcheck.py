@@ -108,10 +108,12 @@ def test_step_size_scales_with_the_input():
     assert check.ok and math.isclose(check.rows[0].engine, 1e-6)
 
 
-def test_a_step_off_the_domain_is_explained():
-    with pytest.raises(ValueError, match=r"^gradcheck: f failed at x = -5e-07, a step of -1e-06 "
-                                         r"from 5e-07 .*: log\(x\) with x = -5e-07: log is only "):
+def test_a_step_off_the_domain_goes_through_unchanged_with_a_note():
+    with pytest.raises(ValueError, match=r"log\(") as info:
         gradcheck(lambda x: x.log(), 5e-7)
+    assert not str(info.value).startswith("gradcheck")  # f's own error, not wrapped
+    if hasattr(info.value, "add_note"):  # Python 3.11+: where it happened, as a note
+        assert "by f at x = -5e-07, a step of -1e-06 from 5e-07" in "".join(info.value.__notes__)
 
 
 def test_several_failures_are_listed():

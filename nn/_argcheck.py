@@ -1,0 +1,95 @@
+"""Checking what a learner passes to `stepgrad.nn`: numbers and lists, with clear errors.
+
+Each check names the function (`owner`) and the argument, and shows the offending value in a
+short, safe form: an integer with thousands of digits is described, not printed (Python
+refuses to print one with more than 4300 digits), and a long repr is cut.
+
+numpy scalars count as numbers (np.float64 is a float, and numpy registers its scalar types
+as `numbers.Real`); numpy arrays count as lists where a list is expected.
+
+>>> number("SGD", "lr", 10 ** 400)
+Traceback (most recent call last):
+...
+ValueError: SGD: lr is an integer with 401 digits, too large for a float
+>>> items("mse", "the targets", {"a": 1})
+Traceback (most recent call last):
+...
+TypeError: mse: the targets must be a list (or tuple) in a fixed order, got dict {'a': 1}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Set
+from numbers import Integral, Real
+from typing import Any
+
+__all__ = ["digits", "flag", "items", "kind", "number", "shown"]
+
+
+def digits(n: int) -> int:
+    """How many decimal digits the integer n has (without printing it)."""
+    n = abs(int(n))
+    if n < 10**18:
+        return len(str(n))
+    k = int(n.bit_length() * math.log10(2))  # k or k + 1 digits
+    return k + 1 if n >= 10**k else k
+
+
+def shown(x: object, limit: int = 60) -> str:
+    """A short repr of x for an error message; never raises, never prints a huge integer."""
+    if isinstance(x, Integral) and not isinstance(x, bool):
+        try:
+            if abs(int(x)) >= 10**limit:
+                return f"an integer with {digits(int(x))} digits"
+        except Exception:  # an odd Integral whose int() fails: fall through to its repr
+            pass
+    try:
+        text = repr(x)
+    except Exception:
+        return f"a {type(x).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def kind(x: object) -> str:
+    """'str '3'', 'dict {}': the type and a short repr, as the messages show a value."""
+    text = shown(x)
+    return text if text.startswith("an integer with") else f"{type(x).__name__} {text}"
+
+
+def number(owner: str, name: str, x: Any, *, allow_bool: bool = False) -> float:
+    """x as a finite float, or a TypeError/ValueError naming owner, the argument and x."""
+    if (isinstance(x, bool) and not allow_bool) or not isinstance(x, Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {kind(x)}")
+    try:
+        v = float(x)
+    except OverflowError:
+        raise ValueError(f"{owner}: {name} is {shown(x, 0)}, too large for a float") from None
+    if v - v != 0.0:  # nan or +-inf
+        raise ValueError(f"{owner}: {name} must be a finite number, got {v}")
+    return v
+
+
+def flag(owner: str, name: str, x: Any) -> bool:
+    """x as a bool: True or False (also numpy's bool), not any truthy object."""
+    if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
+        return bool(x)
+    raise TypeError(f"{owner}: {name} must be True or False, got {kind(x)}")
+
+
+def items(owner: str, what: str, x: Any) -> list[Any]:
+    """The elements of a list-like x, in order; dicts, sets, strings and non-lists are refused.
+
+    Any ordered iterable is accepted (list, tuple, range, a generator, a numpy array).
+    """
+    if isinstance(x, (Mapping, Set)):
+        raise TypeError(
+            f"{owner}: {what} must be a list (or tuple) in a fixed order, got {kind(x)}"
+        )
+    if isinstance(x, (str, bytes, bytearray)) or not isinstance(x, Iterable):
+        raise TypeError(f"{owner}: {what} must be a list, got {kind(x)}")
+    try:
+        it = iter(x)
+    except TypeError:  # e.g. a numpy array with 0 dimensions
+        raise TypeError(f"{owner}: {what} must be a list, got {kind(x)}") from None
+    return list(it)
