@@ -14,6 +14,8 @@ import types as _types
 from typing import TYPE_CHECKING, Any
 
 from stepgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from stepgrad.higher import grad
+from stepgrad.ops import Op
 from stepgrad.stepping import BackwardPass, BackwardStep, StalePassError, print_backward
 from stepgrad.value import Value
 
@@ -37,11 +39,13 @@ __all__ = [
     "BackwardStep",
     "GradCheck",
     "GraphvizMissingError",
+    "Op",
     "StalePassError",
     "Value",
     "assert_gradcheck",
     "draw",
     "enable_grad",
+    "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",

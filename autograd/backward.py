@@ -53,17 +53,22 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     placed: set[Value | None] = {None}  # the values already in the order ("no input" too)
     stack = [root]
-    while stack:
+    push, pop, place, append = stack.append, stack.pop, placed.add, order.append
+    # `while True` rather than `while stack`: on CPython 3.11 a loop whose test is at its
+    # bottom is only specialised for speed from the 8th call of the function on, while a loop
+    # that jumps back unconditionally is specialised during its very first call.
+    while True:
         node = stack[-1]
         if node._in1 not in placed:  # go down to the first input not yet placed
-            stack.append(node._in1)
+            push(node._in1)
         elif node._in2 not in placed:
-            stack.append(node._in2)
+            push(node._in2)
         else:  # all of node's inputs are placed, so node can follow them
-            stack.pop()
-            placed.add(node)
-            order.append(node)
-    return order
+            pop()
+            place(node)
+            append(node)
+            if not stack:
+                return order
 
 
 def backward_edges(order: list[Value]) -> Iterator[tuple[Value, Value, float]]:
@@ -80,7 +85,7 @@ def describe(node: Value) -> str:
     """A value as error messages name it: its label, or what made it."""
     if node.label:
         return repr(node.label)
-    return f"the result of '{node._op}'" if node._op else "an unlabelled input"
+    return f"the result of '{node.op}'" if node.op else "an unlabelled input"
 
 
 def run_backward(root: Value, seed: float = 1.0) -> None:

@@ -379,7 +379,7 @@ def _build(
         op_lit = node is lit_node
         op_style = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT} if op_lit \
             else {"color": DIM, "fontcolor": DIM_TEXT} if dim else {}
-        op_text = _plain_text(node._op, NAME_LIMIT)
+        op_text = _plain_text(node.op, NAME_LIMIT)
         g.node(op, op_text, id=op, shape="ellipse", style="filled", fillcolor=OP_FILL,
                fontsize="12", width="0.3", height="0.3", margin="0.04,0.02", **op_style)
         g.edge(op, nid, id=f"o{nid[1:]}",

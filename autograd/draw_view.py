@@ -151,7 +151,7 @@ def render(
         op_lit = step is not None and node is step.node
         op_style = {"color": HIGHLIGHT, "penwidth": "2.5", "fontcolor": HIGHLIGHT} if op_lit \
             else {"color": DIM, "fontcolor": DIM_TEXT} if dim else {}
-        g.node(op, _plain_text(node._op, NAME_LIMIT), id=op, shape="ellipse", style="filled",
+        g.node(op, _plain_text(node.op, NAME_LIMIT), id=op, shape="ellipse", style="filled",
                fillcolor=OP_FILL, fontsize="12", width="0.3", height="0.3", margin="0.04,0.02",
                **op_style)
         g.edge(op, nid, id=f"o{i}")

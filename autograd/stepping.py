@@ -51,22 +51,14 @@ def node_names(order: list[Value]) -> dict[Value, str]:
 
 
 def formula(node: Value, names: dict[Value, str]) -> str:
-    """How a value was computed, written with the names of its inputs: 'a * b', 'tanh(n)'."""
-    op, args = node._op, [names[p] for p in node._parents]
+    """How a value was computed, written with the names of its inputs: 'a * b', 'tanh(n)'.
+
+    The text comes from the node's entry in the table of operations (autograd/ops.py).
+    """
+    args = [names[p] for p in node._parents]
     if not args:
         return names[node]
-    if op.replace("_", "").isalpha():  # exp, log, tanh, relu, max, ...
-        return f"{op}({', '.join(args)})"
-    word, _, constant = op.partition(" ")
-    if word.isalpha() and constant:  # 'max 2' with one input: max(a, 2)
-        return f"{word}({args[0]}, {constant})"
-    if len(args) == 2:
-        return f"{args[0]} {op} {args[1]}"
-    if op == "-":
-        return f"-{args[0]}"
-    if op and op[0] in "+-*/":  # 'a * 2', 'a ** 2'
-        return f"{args[0]} {op}"
-    return f"{op} {args[0]}"  # '2 - a', '1 / a'
+    return node._op.formula(args, node.constant)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """The `Value` node: one float, its gradient, and the operation that made it.
 
-Every operation below computes its result *and* its local gradients (d result / d input, one
-per input) in the same few lines, and hands both to the new node. `backward()` later only
-multiplies those stored numbers by the upstream gradient: see `autograd/backward.py`.
+Every operation is one entry of the table in `autograd/ops.py` (its forward rule next to its
+derivative). Applying an entry computes the result *and* the local gradients (d result /
+d input, one per input) and hands both to the new node, with the entry and its exact constant.
+`backward()` later only multiplies those stored numbers by the upstream gradient: see
+`autograd/backward.py`. The methods below (`+`, `*`, `tanh`, ...) only pick the entry.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 import math
 import re
 from numbers import Integral, Real
-from typing import TYPE_CHECKING
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from stepgrad import grad_mode, passes
+from stepgrad import ops as _ops
+from stepgrad.ops import CONSTANT, FLOATS, UNARY, Domain, Math, Op, recorded
+from stepgrad.ops import show as _show
 
 if TYPE_CHECKING:  # only for the type hint of backward_steps()
     from stepgrad.stepping import BackwardPass
@@ -20,11 +26,6 @@ if TYPE_CHECKING:  # only for the type hint of backward_steps()
 Number = int | float
 _NO_LABEL = ""  # the label of every node an operation makes (one object: checked by identity)
 _BAD_LABEL_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
-
-
-def _show(x: float) -> str:
-    """A short, readable form of a number for messages and operation names (never -0)."""
-    return f"{x + 0.0:.6g}"  # -0.0 + 0.0 is 0.0
 
 
 def as_float(x: object, operation: str) -> float:
@@ -95,6 +96,9 @@ class Value:
 
     # An operation has one or two inputs; each is stored with its local gradient in a slot of
     # its own (not in tuples), so that a node is one object for Python's garbage collector.
+    # `_op` is the node's entry in the table of operations (None for an input). A one-input
+    # node has no second local gradient, so its `_local2` slot holds the operation's exact
+    # constant instead (the 2 of `a * 2`, the slope of leaky_relu; None if it has none).
     __slots__ = ("data", "_grad", "_label", "_op", "_in1", "_local1", "_in2", "_local2")
 
     # numpy: `np.float64(2) * v` and `array * v` call Value's own __rmul__ (a Value, or a clear
@@ -107,20 +111,27 @@ class Value:
         label: str = "",
         _parents: tuple[Value, ...] = (),
         _local: tuple[float, ...] = (),
-        _op: str = "",
+        _op: str | Op = "",
     ) -> None:
         if type(data) is not float:
             data = as_float(data, "Value()")
+        if _op.__class__ is not str and not isinstance(_op, Op):
+            raise _bad_operation_name(_op)
+        name = _op if _op.__class__ is str else _op.shown
         if data - data != 0.0:  # true only for nan and +-inf
-            raise _not_finite(data, _op, _parents)
+            raise _not_finite(data, name, _parents)
         self.data = data
         self._grad: float | None = None  # None means "no backward pass has reached me yet"
         if label is not _NO_LABEL:  # operations pass "": only a learner's label is checked
             label = check_label(label)
         self._label = label
-        if _op.__class__ is not str:
-            raise _bad_operation_name(_op)
+        # a node made by hand, Value(data, "", inputs, local_grads, "name"), gets an entry
+        # that has its name and no rules (prefer Op(name, forward, grads): see autograd/ops.py)
+        if _op.__class__ is str:
+            _op = recorded(_op, len(_parents) if isinstance(_parents, tuple) else 1) \
+                if (_op or _parents) else None
         self._op = _op
+        self._local2 = None
         # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
         if _parents and (not grad_mode.disabled or grad_mode.is_grad_enabled()):
             try:  # g * 0.0 is 0 for a finite g, nan for +-inf and nan, an error for a non-number
@@ -128,18 +139,18 @@ class Value:
                     if g * 0.0 != 0.0:  # a local gradient too large for a float: never pass inf on
                         raise OverflowError
             except (TypeError, ValueError, OverflowError):
-                raise _bad_local_gradient(data, _op, _parents, _local) from None
+                raise _bad_local_gradient(data, name, _parents, _local) from None
             try:
                 if len(_parents) == 2:
                     (self._in1, self._in2), (self._local1, self._local2) = _parents, _local
                 else:
                     (self._in1,), (self._local1,) = _parents, _local
-                    self._in2, self._local2 = None, 0.0
+                    self._in2 = None
             except (TypeError, ValueError):
-                raise _bad_inputs(_op, _parents, _local) from None
+                raise _bad_inputs(name, _parents, _local) from None
         else:  # no inputs: an input or a parameter (a leaf)
             self._in1 = self._in2 = None
-            self._local1 = self._local2 = 0.0
+            self._local1 = 0.0
 
     # ----- what a learner may want to look at -------------------------------------------------
 
@@ -175,7 +186,21 @@ class Value:
     @property
     def op(self) -> str:
         """The operation that made this value, e.g. '*', 'tanh' or '** 2' ('' for an input)."""
+        op = self._op
+        if op is None:
+            return ""
+        return op.display(self._local2) if op.kind == CONSTANT else op.shown
+
+    @property
+    def operation(self) -> Op | None:
+        """The entry of the table of operations that made this value (None for an input)."""
         return self._op
+
+    @property
+    def constant(self) -> float | None:
+        """The exact constant of the operation (2.0 for `a * 2`, a slope), or None."""
+        op = self._op
+        return self._local2 if op is not None and op.kind == CONSTANT else None
 
     @property
     def _parents(self) -> tuple[Value, ...]:
@@ -278,255 +303,349 @@ class Value:
 
         return BackwardPass(self, grad)
 
-    # ----- arithmetic: each result comes with d result / d input ------------------------------
+    # ----- operations: each picks its entry of the table (autograd/ops.py) --------------------
+
+    # `+`, `*` and relu make most nodes of a network, so they build their node right here, with
+    # their table entry's float rules written inline (a function call per rule would cost about
+    # a tenth of a training step). tests/test_optable.py checks that these three give the same
+    # numbers, bit for bit, as their entries in autograd/ops.py applied the generic way.
 
     def __add__(self, other: Value | Number) -> Value:
-        if type(other) is Value:
-            return Value(self.data + other.data, "", (self, other), (1.0, 1.0), "+")
-        c = as_float(other, "+")
-        return Value(self.data + c, "", (self,), (1.0,), f"+ {_show(c)}")
+        if type(other) is not Value:
+            return _with_constant(_ops.ADD_C, self, as_float(other, "+"))
+        x, y = self.data, other.data
+        out = x + y
+        if out - out != 0.0:  # true only for nan and +-inf
+            raise _not_finite(out, "+", (self, other))
+        node = _new(Value)
+        node.data = out
+        node._grad = None
+        node._label = _NO_LABEL
+        node._op = _ADD
+        if not grad_mode.disabled or grad_mode.is_grad_enabled():
+            node._in1, node._local1, node._in2, node._local2 = self, 1.0, other, 1.0
+        else:
+            node._in1 = node._in2 = node._local2 = None
+            node._local1 = 0.0
+        return node
 
     def __radd__(self, other: Value | Number) -> Value:
-        c = as_float(other, "+")
-        return Value(c + self.data, "", (self,), (1.0,), f"{_show(c)} +")
+        return _with_constant(_ops.RADD_C, self, as_float(other, "+"))
 
     def __sub__(self, other: Value | Number) -> Value:
         if type(other) is Value:
-            return Value(self.data - other.data, "", (self, other), (1.0, -1.0), "-")
-        c = as_float(other, "-")
-        return Value(self.data - c, "", (self,), (1.0,), f"- {_show(c)}")
+            return _binary(_ops.SUB, self, other)
+        return _with_constant(_ops.SUB_C, self, as_float(other, "-"))
 
     def __rsub__(self, other: Value | Number) -> Value:
-        c = as_float(other, "-")
-        return Value(c - self.data, "", (self,), (-1.0,), f"{_show(c)} -")
+        return _with_constant(_ops.RSUB_C, self, as_float(other, "-"))
 
     def __mul__(self, other: Value | Number) -> Value:
-        if type(other) is Value:  # each input gets the *other* input as its local gradient
-            return Value(self.data * other.data, "", (self, other), (other.data, self.data), "*")
-        c = as_float(other, "*")
-        return Value(self.data * c, "", (self,), (c,), f"* {_show(c)}")
+        if type(other) is not Value:
+            return _with_constant(_ops.MUL_C, self, as_float(other, "*"))
+        x, y = self.data, other.data
+        out = x * y
+        if out - out != 0.0:
+            raise _not_finite(out, "*", (self, other))
+        node = _new(Value)
+        node.data = out
+        node._grad = None
+        node._label = _NO_LABEL
+        node._op = _MUL
+        # the local gradients are the inputs' numbers: always finite
+        if not grad_mode.disabled or grad_mode.is_grad_enabled():
+            node._in1, node._local1, node._in2, node._local2 = self, y, other, x
+        else:
+            node._in1 = node._in2 = node._local2 = None
+            node._local1 = 0.0
+        return node
 
     def __rmul__(self, other: Value | Number) -> Value:
-        c = as_float(other, "*")
-        return Value(c * self.data, "", (self,), (c,), f"{_show(c)} *")
+        return _with_constant(_ops.RMUL_C, self, as_float(other, "*"))
 
     def __truediv__(self, other: Value | Number) -> Value:
         if type(other) is Value:
-            a, b = self.data, other.data
-            if b == 0.0:
-                raise _division_by_zero(self, other)
-            if b - b != 0.0:  # a / inf would be a silent 0
-                raise _holds(other, "/")
-            return Value(a / b, "", (self, other), (1.0 / b, -(a / b) / b), "/")
-        c = as_float(other, "/")
-        if c == 0.0:
-            raise _division_by_zero(self, c)
-        return Value(self.data / c, "", (self,), (1.0 / c,), f"/ {_show(c)}")
+            return _binary(_ops.DIV, self, other)
+        return _with_constant(_ops.DIV_C, self, as_float(other, "/"))
 
     def __rtruediv__(self, other: Value | Number) -> Value:
-        c, b = as_float(other, "/"), self.data
-        if b == 0.0:
-            raise _division_by_zero(c, self)
-        if b - b != 0.0:  # 1 / inf would be a silent 0
-            raise _holds(self, f"{_show(c)} /")
-        return Value(c / b, "", (self,), (-(c / b) / b,), f"{_show(c)} /")
+        return _with_constant(_ops.RDIV_C, self, as_float(other, "/"))
 
     def __neg__(self) -> Value:
-        return Value(-self.data, "", (self,), (-1.0,), "-")
+        return _unary(_ops.NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, other: Value | Number) -> Value:
+        """a ** n (a number n), or a ** b with b a Value (then a must be positive)."""
         if type(other) is Value:
-            return self._pow_value(other)
-        n, a = as_float(other, "**"), self.data
-        if a - a != 0.0:  # nan ** 0 would be a silent 1
-            raise _holds(self, f"** {_show(n)}")
-        if n == 0.0:  # a ** 0 is 1 everywhere, so its slope is 0 (even at a = 0)
-            return Value(1.0, "", (self,), (0.0,), "** 0")
-        if a == 0.0 and n < 0.0:
-            raise ZeroDivisionError(f"{_power(self, n)}: zero cannot be raised to a negative power")
-        if a < 0.0 and not n.is_integer():
-            raise ValueError(f"{_power(self, n)}: a negative number has no real fractional power")
-        if a == 0.0 and n < 1.0:
-            raise ValueError(f"{_power(self, n)}: the value is 0 but its gradient is infinite at 0")
-        try:
-            out = a**n
-            local = _power_slope(a, n)
-        except OverflowError:
-            raise OverflowError(
-                f"{_power(self, n)} (or its gradient) is too large for a float"
-            ) from None
-        return Value(out, "", (self,), (local,), f"** {_show(n)}")
-
-    def _pow_value(self, exponent: Value) -> Value:
-        """a ** b with b a Value: d/da = b * a**(b-1), d/db = a**b * ln(a), so a must be > 0."""
-        a, b = self.data, exponent.data
-        if a - a != 0.0 or b - b != 0.0:  # 1 ** nan would be a silent 1
-            raise _holds(self if a - a != 0.0 else exponent, "**")
-        if a <= 0.0:
-            raise ValueError(
-                f"{_power(self, exponent)}: with a Value exponent the base must be positive "
-                f"(the gradient for the exponent needs log(base)), got base {_show(a)}"
-            )
-        try:
-            out = a**b
-            local = _power_slope(a, b)
-        except OverflowError:
-            raise OverflowError(
-                f"{_power(self, exponent)} (or its gradient) is too large for a float"
-            ) from None
-        return Value(out, "", (self, exponent), (local, out * math.log(a)), "**")
+            return _binary(_ops.POW, self, other)
+        return _with_constant(_ops.POW_C, self, as_float(other, "**"))
 
     def __rpow__(self, other: Value | Number) -> Value:
-        c, b = as_float(other, "**"), self.data
-        if b - b != 0.0:  # 2 ** -inf would be a silent 0
-            raise _holds(self, f"{_show(c)} **")
-        if c <= 0.0:
-            raise ValueError(
-                f"{_power(c, self)}: with a Value exponent the base must be positive "
-                f"(the gradient needs log(base)), got base {_show(c)}"
-            )
-        try:
-            out = c**b
-        except OverflowError:
-            raise OverflowError(f"{_power(c, self)} is too large for a float") from None
-        return Value(out, "", (self,), (out * math.log(c),), f"{_show(c)} **")
-
-    # ----- functions --------------------------------------------------------------------------
+        return _with_constant(_ops.RPOW_C, self, as_float(other, "**"))
 
     def exp(self) -> Value:
         """e ** x; its local gradient is e ** x itself."""
-        x = self.data
-        if x - x != 0.0:  # exp(-inf) would be a silent 0
-            raise _holds(self, "exp")
-        try:
-            out = math.exp(x)
-        except OverflowError:
-            raise OverflowError(f"{_call('exp', self)} is too large for a float") from None
-        return Value(out, "", (self,), (out,), "exp")
+        return _unary(_ops.EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; local gradient 1 / x. Only defined for x > 0."""
-        x = self.data
-        if x <= 0.0:
-            if x - x != 0.0:
-                raise _holds(self, "log")
-            raise ValueError(f"{_call('log', self)}: log is only defined for positive numbers")
-        return Value(math.log(x), "", (self,), (1.0 / x,), "log")
+        return _unary(_ops.LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, between -1 and 1; local gradient 1 - tanh(x)**2."""
-        x = self.data
-        if x - x != 0.0:  # tanh(inf) would be a silent 1
-            raise _holds(self, "tanh")
-        t = math.tanh(x)
-        return Value(t, "", (self,), (1.0 - t * t,), "tanh")
+        return _unary(_ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-x), between 0 and 1; local gradient s * (1 - s).
 
         Computed so that no exp() overflows, however large |x| is.
         """
-        x = self.data
-        if x - x != 0.0:  # sigmoid(inf) would be a silent 1
-            raise _holds(self, "sigmoid")
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return Value(s, "", (self,), (s * (1.0 - s),), "sigmoid")
+        return _unary(_ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x); local gradient 1 for x > 0, else 0 (0 at the kink x = 0, as PyTorch)."""
         x = self.data
-        if x > 0.0:
-            return Value(x, "", (self,), (1.0,), "relu")
         if x - x != 0.0:  # relu(nan) or relu(-inf) would be a silent 0
             raise _holds(self, "relu")
-        return Value(0.0, "", (self,), (0.0,), "relu")
+        node = _new(Value)
+        node._grad = None
+        node._label = _NO_LABEL
+        node._op = _RELU
+        node._in2 = node._local2 = None
+        if x > 0.0:
+            node.data, local = x, 1.0
+        else:
+            node.data, local = 0.0, 0.0
+        if not grad_mode.disabled or grad_mode.is_grad_enabled():
+            node._in1, node._local1 = self, local
+        else:
+            node._in1, node._local1 = None, 0.0
+        return node
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope * x; local gradient 1 or slope (slope at x = 0, as PyTorch)."""
-        k, x = as_float(slope, "leaky_relu(slope)"), self.data
-        if x > 0.0:
-            return Value(x, "", (self,), (1.0,), "leaky_relu")
-        return Value(k * x, "", (self,), (k,), "leaky_relu")
+        return _with_constant(_ops.LEAKY_RELU, self, as_float(slope, "leaky_relu(slope)"))
 
     def elu(self, alpha: Number = 1.0) -> Value:
         """x for x > 0, else alpha * (e**x - 1); local gradient 1 or alpha * e**x."""
-        k, x = as_float(alpha, "elu(alpha)"), self.data
-        if x > 0.0:
-            return Value(x, "", (self,), (1.0,), "elu")
-        if x - x != 0.0:  # elu(-inf) would be a silent -alpha
-            raise _holds(self, "elu")
-        # expm1(x) = e**x - 1 without the cancellation that loses small x (elu(-1e-10))
-        return Value(k * math.expm1(x), "", (self,), (k * math.exp(x),), "elu")
+        return _with_constant(_ops.ELU, self, as_float(alpha, "elu(alpha)"))
 
     def __abs__(self) -> Value:
         """|x|; local gradient +1, -1, or 0 at the kink x = 0 (as PyTorch)."""
-        x = self.data
-        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-        return Value(abs(x), "", (self,), (sign,), "abs")
+        return _unary(_ops.ABS, self)
 
     def abs(self) -> Value:
         """|x|, the same as abs(x)."""
-        return self.__abs__()
+        return _unary(_ops.ABS, self)
 
     def max(self, other: Value | Number) -> Value:
         """The larger of two values: the upstream gradient goes only to the input that won.
 
         On a tie (a == b) each input gets half, as PyTorch's torch.maximum does; this is also
-        what a central finite difference measures there.
+        what a central finite difference measures there. A number is a constant, not a node.
         """
-        return self._pick(other, "max", larger=True)
+        if type(other) is Value:
+            return _binary(_ops.MAX, self, other)
+        return _with_constant(_ops.MAX_C, self, as_float(other, "max"))
 
     def min(self, other: Value | Number) -> Value:
         """The smaller of two values; gradient routing as in `max` (half each on a tie)."""
-        return self._pick(other, "min", larger=False)
-
-    def _pick(self, other: Value | Number, name: str, larger: bool) -> Value:
-        """max or min: local gradient 1 for the winner, 0 for the other, 0.5 each on a tie."""
         if type(other) is Value:
-            a, b = self.data, other.data
-            parents: tuple[Value, ...] = (self, other)
-            op = name
-        else:  # a constant is not a node: one input, and the op shows the constant
-            a, b = self.data, as_float(other, name)
-            parents, op = (self,), f"{name} {_show(b)}"
-        if a - a != 0.0 or b - b != 0.0:  # max(nan, 1) would be a silent 1
-            raise _holds(self if a - a != 0.0 else other, op)
-        if a == b:
-            local = (0.5, 0.5)
-        elif (a > b) == larger:
-            local = (1.0, 0.0)
-        else:
-            local = (0.0, 1.0)
-        return Value(a if local[0] else b, "", parents, local[: len(parents)], op)
+            return _binary(_ops.MIN, self, other)
+        return _with_constant(_ops.MIN_C, self, as_float(other, "min"))
 
     def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
         from stepgrad.display import value_html
         return value_html(self)
 
 
-def _power_slope(a: float, b: float) -> float:
-    """d(a ** b)/da = b * a ** (b - 1), also where a ** (b - 1) alone is too large for a float.
+VALUES = Math("values", Value.exp, Value.log, attrgetter("data"))
+"""The math namespace on Values: a derivative rule run with it builds a graph of the gradient."""
 
-    b = 0: a ** 0 is 1 for every a, so the slope is 0 (even for a tiny a, where a ** -1
-    overflows). a > 0: when a ** (b - 1) overflows but the product fits (a = 5e-324,
-    b = 1e-300: the slope is about 2e23), it is computed as exp(log|b| + (b - 1) log a).
-    Raises OverflowError only when the slope itself is too large for a float.
-    """
-    if b == 0.0:
-        return 0.0
+_new = object.__new__
+_ADD, _MUL, _RELU = _ops.ADD, _ops.MUL, _ops.RELU  # the entries with a fast path
+
+
+# ----- applying an entry: the result, its local gradients, and the new node ------------------
+
+
+def _unary(op: Op, a: Value) -> Value:
+    """Apply a one-input entry (exp, tanh, neg, ...) to the Value a."""
+    x = a.data
+    if x - x != 0.0:  # nan or +-inf set into .data by hand: tanh(inf) would be a silent 1
+        raise _holds(a, op.shown)
     try:
-        return b * a ** (b - 1.0)
+        out = op.forward(x)
     except OverflowError:
-        if a <= 0.0:
-            raise
-        return math.copysign(math.exp(math.log(abs(b)) + (b - 1.0) * math.log(a)), b)
+        raise _too_large(op, None, (a,), (a,)) from None
+    except Domain as error:
+        raise error.for_inputs(_where(op, (a,))) from None
+    if type(out) is not float:
+        out = as_float(out, op.name)
+    if out - out != 0.0:  # true only for nan and +-inf
+        raise _not_finite(out, op.shown, (a,))
+    node = _new(Value)
+    node.data = out
+    node._grad = None
+    node._label = _NO_LABEL
+    node._op = op
+    node._in2 = node._local2 = None
+    # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
+    if not grad_mode.disabled or grad_mode.is_grad_enabled():
+        try:
+            (local,) = _checked(op, op.grads(FLOATS, x, out), 1)
+        except OverflowError:
+            raise _too_large(op, out, (a,), (a,)) from None
+        if local - local != 0.0:  # a local gradient too large for a float: never pass inf on
+            raise _infinite_gradient(out, op.shown, (a,))
+        node._in1, node._local1 = a, local
+    else:
+        node._in1, node._local1 = None, 0.0
+    return node
+
+
+def _with_constant(op: Op, a: Value, c: float) -> Value:
+    """Apply an entry of a Value and a constant (a * 2, 2 - a, a ** 3, leaky_relu)."""
+    x = a.data
+    if x - x != 0.0:  # nan or +-inf set into .data by hand: 1 / inf would be a silent 0
+        raise _holds(a, op.display(c))
+    try:
+        out = op.forward(x, c)
+    except OverflowError:
+        raise _too_large(op, None, (a,), (a, c)) from None
+    except Domain as error:
+        raise error.for_inputs(_where(op, (a, c))) from None
+    if type(out) is not float:
+        out = as_float(out, op.name)
+    if out - out != 0.0:
+        raise _not_finite(out, op.display(c), (a,))
+    node = _new(Value)
+    node.data = out
+    node._grad = None
+    node._label = _NO_LABEL
+    node._op = op
+    node._in2 = None
+    node._local2 = c  # a one-input node keeps its constant in the second local gradient's slot
+    if not grad_mode.disabled or grad_mode.is_grad_enabled():
+        try:
+            (local,) = _checked(op, op.grads(FLOATS, x, c, out), 1)
+        except OverflowError:
+            raise _too_large(op, out, (a,), (a, c)) from None
+        if local - local != 0.0:
+            raise _infinite_gradient(out, op.display(c), (a,))
+        node._in1, node._local1 = a, local
+    else:
+        node._in1, node._local1 = None, 0.0
+    return node
+
+
+def _binary(op: Op, a: Value, b: Value) -> Value:
+    """Apply a two-input entry (a - b, a / b, a ** b, max) to the Values a and b."""
+    x, y = a.data, b.data
+    if x - x != 0.0 or y - y != 0.0:  # set into .data by hand: max(nan, 1) would be a silent 1
+        raise _holds(a if x - x != 0.0 else b, op.shown)
+    try:
+        out = op.forward(x, y)
+    except OverflowError:
+        raise _too_large(op, None, (a, b), (a, b)) from None
+    except Domain as error:
+        raise error.for_inputs(_where(op, (a, b))) from None
+    if type(out) is not float:
+        out = as_float(out, op.name)
+    if out - out != 0.0:
+        raise _not_finite(out, op.shown, (a, b))
+    node = _new(Value)
+    node.data = out
+    node._grad = None
+    node._label = _NO_LABEL
+    node._op = op
+    if not grad_mode.disabled or grad_mode.is_grad_enabled():
+        try:
+            local1, local2 = _checked(op, op.grads(FLOATS, x, y, out), 2)
+        except OverflowError:
+            raise _too_large(op, out, (a, b), (a, b)) from None
+        if local1 - local1 != 0.0 or local2 - local2 != 0.0:
+            raise _infinite_gradient(out, op.shown, (a, b))
+        node._in1, node._local1, node._in2, node._local2 = a, local1, b, local2
+    else:
+        node._in1 = node._in2 = None
+        node._local1, node._local2 = 0.0, None
+    return node
+
+
+def _where(op: Op, operands: tuple[Value | float, ...]) -> str:
+    """Where an error happened, for its message: the entry's own words (`op.where`) or its
+    formula with the learner's labels: 'log(-1)', 'log(loss) with loss = -1', 'x ** 3 with
+    x = 2'."""
+    if op.where is not None:
+        return op.where(*operands)
+    names: dict[str, str] = {}
+    known: list[str] = []
+    keys = ("x", "y") if op.kind != CONSTANT else ("x", "c")
+    for key, v in zip(keys, operands, strict=False):
+        if isinstance(v, Value) and v._label:
+            names[key] = v._label
+            known.append(f"{v._label} = {_show(v.data)}")
+        else:
+            names[key] = _show(v.data if isinstance(v, Value) else v)
+    text = op.formula_text.format(x=names.get("x", "?"), y=names.get("y", "?"),
+                                  c=names.get("c", "?"))
+    return f"{text} with {', '.join(known)}" if known else text
+
+
+def _checked(op: Op, grads: Any, n: int) -> Any:
+    """The rule's tuple of local gradients, if it has one number per input."""
+    if type(grads) is tuple and len(grads) == n:
+        return grads
+    raise TypeError(
+        f"Op {op.name!r}: its grads rule must return a tuple of {n} local gradient"
+        f"{'s' if n > 1 else ''} (one per Value input), got {grads!r}"
+    )
+
+
+def apply(op: Op, *args: Any) -> Value:
+    """Apply the entry `op` to its arguments: `op(v)`, `op(v, 2.0)` or `op(a, b)`.
+
+    >>> from stepgrad.ops import TABLE
+    >>> a = Value(3.0, label="a")
+    >>> apply(TABLE["mul_c"], a, 2).op, apply(TABLE["max"], a, Value(5.0)).data
+    ('* 2', 5.0)
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"apply: expected an Op, got {type(op).__name__} {op!r}")
+    if op.forward is None or op.grads is None:
+        raise TypeError(f"Op {op.name!r} has no forward or grads rule, so it cannot be applied")
+    want = 1 if op.kind == UNARY else 2
+    if len(args) != want:
+        what = {UNARY: "one Value", CONSTANT: "a Value and a number", "binary": "two Values"}
+        raise TypeError(f"{op.name}: takes {what[op.kind]}, got {len(args)} argument(s)")
+    for i, arg in enumerate(args[: op.inputs]):
+        if not isinstance(arg, Value):
+            raise TypeError(
+                f"{op.name}: argument {i + 1} must be a Value, got {type(arg).__name__} "
+                f"{arg!r} (wrap a number in Value(...))"
+            )
+    if op.kind == UNARY:
+        return _unary(op, args[0])
+    if op.kind == CONSTANT:
+        return _with_constant(op, args[0], as_float(args[1], op.what))
+    return _binary(op, args[0], args[1])
+
+
+def _too_large(op: Op, out: float | None, parents: tuple[Value, ...],
+               operands: tuple[Value | float, ...]) -> Exception:
+    """The error when an entry's result (out is None) or its gradient overflowed."""
+    if op.too_large is not None:
+        return OverflowError(op.too_large.format(where=_where(op, operands)))
+    shown = op.display(operands[1]) if op.kind == CONSTANT else op.shown
+    if out is None:
+        return OverflowError(
+            f"'{shown}' on {_inputs(parents)}: the result is too large for a float"
+        )
+    return _infinite_gradient(out, shown, parents)
 
 
 def _infinite_gradient(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
@@ -578,42 +697,8 @@ def _inputs(parents: tuple[Value, ...]) -> str:
                      for p in parents)
 
 
-def _formula(op: str, *operands: Value | float) -> str:
-    """'2 ** 3', or 'x ** 3 with x = 2' when the learner labelled the Values."""
-    parts, known = [], []
-    for v in operands:
-        if isinstance(v, Value) and v._label:
-            parts.append(v._label)
-            known.append(f"{v._label} = {_show(v.data)}")
-        else:
-            parts.append(_show(v.data if isinstance(v, Value) else v))
-    text = f" {op} ".join(parts)
-    return f"{text} with {', '.join(known)}" if known else text
 
 
-def _power(base: Value | float, exponent: Value | float) -> str:
-    return _formula("**", base, exponent)
-
-
-def _call(function: str, x: Value) -> str:
-    """'log(-1)', or 'log(loss) with loss = -1' when x has a label."""
-    if x._label:
-        return f"{function}({x._label}) with {x._label} = {_show(x.data)}"
-    return f"{function}({_show(x.data)})"
-
-
-def _division_by_zero(a: Value | float, b: Value | float) -> ZeroDivisionError:
-    """'division by zero in a / zero: a = 1, zero = 0', with the learner's labels if any."""
-    if isinstance(a, Value) and isinstance(b, Value):
-        na, nb = a._label or "a", b._label or "b"
-        where = f"{na} / {nb}: {na} = {_show(a.data)}, {nb} = 0"
-    elif isinstance(a, Value):
-        na = a._label or "a"
-        where = f"{na} / 0: {na} = {_show(a.data)}"
-    else:
-        nb = b._label or "b"  # type: ignore[union-attr]
-        where = f"{_show(a)} / {nb}: {nb} = 0"  # type: ignore[arg-type]
-    return ZeroDivisionError(f"division by zero in {where}")
 
 
 def check_label(label: object) -> str:

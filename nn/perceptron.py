@@ -186,7 +186,7 @@ class Perceptron:
                 rng.shuffle(order)
             for i in order:
                 x, t = points[i], signs[i]
-                if (self.score(x) > 0) == (t > 0):
+                if self._above(x) == (t > 0):  # decided exactly, as accuracy() does
                     continue
                 wrong += 1
                 step = self.eta * t

@@ -183,6 +183,26 @@ engine's chain rule were wrong, the two numbers would differ.
 
 # %%
 print(gradcheck(lambda a, b: (a * b) * (a + b), 2.0, -3.0))
+
+# %% [markdown]
+## The derivative of a derivative
+
+`grad(y, x, create_graph=True)` gives dy/dx as a Value with a graph of its own, built from
+the same local-gradient rules. For y = tanh(x) that graph is 1 - y*y. Its backward pass
+(shown by `print_backward`, then run by `backward()`) gives x.grad, the second derivative,
+-2 y (1 - y^2).
+
+# %%
+from stepgrad import grad
+
+x = Value(0.5, label="x")
+y = x.tanh()
+y.label = "y"
+(dy,) = grad(y, x, create_graph=True)
+dy.label = "dy/dx"
+print_backward(dy)
+dy.backward()
+print(f"d2y/dx2 = {x.grad:.4f}, -2 y (1 - y^2) = {-2 * y.data * (1 - y.data ** 2):.4f}")
 """
 
 NEURON_AND_MLP = """

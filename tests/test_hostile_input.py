@@ -255,8 +255,9 @@ def _texts(svg: ET.Element, node_id: str) -> list[str]:
 
 
 def _shown(text: str) -> str:
-    """What Graphviz shows for a name: visible(), and runs of spaces as in SVG text."""
-    return visible(text, NAME_LIMIT)
+    """What Graphviz shows for a name: visible(), and runs of spaces as in SVG text (Graphviz
+    writes every space after the first of a run as a no-break space)."""
+    return re.sub(r"(?<= ) ", "\xa0", visible(text, NAME_LIMIT))
 
 
 HOSTILE_LABELS = ['"', "'", "\\", "a\\", "\\N", "\\l", "\\n", "<b>x</b>", "&amp;", "&", "<",

@@ -178,6 +178,10 @@ def check_chain_rule(nb) -> None:
     assert f"a.grad = {b * (a + b) + a * b:g}, b.grad = {a * (a + b) + a * b:g}" in lines
     assert any(line.startswith("gradcheck passed") for line in lines)
     assert images(nb, "image/svg+xml") == 3
+    t = math.tanh(0.5)  # the second derivative, stepped through the graph of the first
+    assert any(line.startswith("1     dy/dx = 1 - v1  v1") for line in lines)
+    assert f"d2y/dx2 = {-2 * t * (1 - t * t):.4f}, -2 y (1 - y^2) = {-2 * t * (1 - t * t):.4f}" \
+        in lines
 
 
 def check_neuron_and_mlp(nb) -> None:
