@@ -32,7 +32,7 @@ MICROGRAD = "micrograd==0.1.0"
 SPEEDUP_TARGET = 5.0
 MEMORY_TARGET = 0.4
 AGREE = 1e-9  # both engines must compute the same numbers, up to rounding
-ORDER = ["moons", "nn", "chain", "sum", "memory"]
+ORDER = ["moons", "moons-freed", "nn", "chain", "sum", "memory"]
 
 
 def venv_python(venv: str) -> str:
@@ -142,8 +142,22 @@ def memory_rows(sg: dict, mg: dict, notes: list[str]) -> list[list[str]]:
     return rows
 
 
-def print_table(rows: list[list[str]]) -> None:
-    header = ["workload", "stepgrad", "micrograd", "ratio", "target"]
+def baseline_row(workload: str, sg: dict, base: dict, mg: dict) -> list[str]:
+    """This checkout against a baseline stepgrad (an earlier commit), on one workload."""
+    problem = sg.get("error") or base.get("error") or mg.get("error")
+    if problem:
+        return [workload, "-", "-", "-", problem[:40]]
+    if "median" in sg:  # a time: ratio = baseline / this checkout (above 1: faster now)
+        vs_mg = f"{mg['median'] / base['median']:.1f}x faster" if "median" in mg else "-"
+        return [workload, ms(sg["median"]), ms(base["median"]),
+                f"{base['median'] / sg['median']:.2f}x faster", vs_mg]
+    key = "build_per_node"  # memory: ratio = this checkout / baseline (below 1: smaller now)
+    return [f"{workload} per node", f"{sg[key]:.0f} B", f"{base[key]:.0f} B",
+            f"{sg[key] / base[key]:.2f}x", f"{base[key] / mg[key]:.2f}x"]
+
+
+def print_table(rows: list[list[str]], header: list[str] | None = None) -> None:
+    header = header or ["workload", "stepgrad", "micrograd", "ratio", "target"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
@@ -155,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Compare stepgrad with micrograd on the same workloads and print ratios.",
         epilog="Workloads: moons (micrograd's demo training step built from Values), nn "
         "(the same step with each library's MLP class), chain (a deep chain), sum (sum of N "
-        "Values), memory (bytes per graph node).",
+        "Values), memory (bytes per graph node); moons-freed is the moons step with the "
+        "previous graph freed and collected before each step.",
     )
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed repeats after one warm-up (default 5, --quick 2)")
@@ -169,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--micrograd-python", default=None,
                         help="use this interpreter (with micrograd installed) instead of --venv")
     parser.add_argument("--json", default=None, help="also write the raw results to this file")
+    parser.add_argument("--baseline-python", default=None,
+                        help="also run stepgrad from this interpreter (say, a venv with an "
+                        "earlier commit installed) and print this checkout's ratio to it")
     args = parser.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 5)
     size = args.size or (20_000 if args.quick else 100_000)
@@ -191,17 +209,24 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     results: dict[str, dict[str, dict]] = {}
     rows: list[list[str]] = []
+    baseline_rows: list[list[str]] = []
     notes: list[str] = []
     for workload in [w for w in ORDER if w in chosen]:
         sg = run_one(sys.executable, "stepgrad", workload, repeat, size)
         mg = run_one(mg_python, "micrograd", workload, repeat, size)
         results[workload] = {"stepgrad": sg, "micrograd": mg}
+        if args.baseline_python:
+            base = run_one(args.baseline_python, "stepgrad", workload, repeat, size)
+            results[workload]["baseline"] = base
+            baseline_rows.append(baseline_row(workload, sg, base, mg))
         problem = sg.get("error") or mg.get("error") or sg.get("skipped")
         if problem:
             rows.append([workload, "-", "-", "-", "skipped"])
             notes.append(f"{workload}: {problem}")
         elif workload == "moons":
             rows.append(training_row("moons step (MLP from Values)", sg, mg, notes))
+        elif workload == "moons-freed":
+            rows.append(training_row("moons step, previous graph freed first", sg, mg, notes))
         elif workload == "nn":
             rows.append(training_row("moons step (nn.MLP vs micrograd.nn)", sg, mg, notes))
         elif workload == "chain":
@@ -214,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print_table(rows)
+    if baseline_rows:
+        print()
+        print(f"this checkout against the baseline ({args.baseline_python}), same run:")
+        print_table(baseline_rows, ["workload", "this checkout", "baseline", "ratio",
+                                    "baseline vs micrograd"])
     print()
     for note in notes:
         print(f"- {note}")

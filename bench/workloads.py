@@ -132,13 +132,23 @@ def demo_loss(Value, model, xs, ys):
     return data_loss + reg_loss, sum(accuracy) / len(accuracy)
 
 
-def training_steps(Value, zero_grad, model, repeat: int) -> dict:
-    """The demo's loop: forward, zero_grad, backward, SGD; time every step (warm-up first)."""
+def training_steps(Value, zero_grad, model, repeat: int, freed: bool = False) -> dict:
+    """The demo's loop: forward, zero_grad, backward, SGD; time every step (warm-up first).
+
+    freed: before each step (untimed), drop the previous step's graph and run a full
+    collection, so no step pays for freeing the one before. The demo loop keeps the previous
+    loss alive until the new one replaces it; micrograd's graphs are reference cycles, which
+    only the cycle collector frees, so the two figures differ most for micrograd.
+    """
     xs, ys = make_moons()
     params = model.parameters()
     times, cpu, losses, accs = [], [], [], []
     first_grads = None
+    total_loss = None
     for k in range(repeat + 1):
+        if freed:
+            total_loss = None
+            gc.collect()
         t0, c0 = time.perf_counter(), time.process_time()
         total_loss, acc = demo_loss(Value, model, xs, ys)
         for p in params:
@@ -168,6 +178,12 @@ def training_steps(Value, zero_grad, model, repeat: int) -> dict:
 def moons(Value, zero_grad, repeat: int, size: int) -> dict:
     model = ValueMLP(Value, initial_weights())
     return training_steps(Value, zero_grad, model, repeat)
+
+
+def moons_freed(Value, zero_grad, repeat: int, size: int) -> dict:
+    """The moons step with the previous graph freed and collected before each step."""
+    model = ValueMLP(Value, initial_weights())
+    return training_steps(Value, zero_grad, model, repeat, freed=True)
 
 
 def nn_moons(Value, zero_grad, repeat: int, size: int, engine: str) -> dict:
@@ -350,7 +366,8 @@ def memory(Value, zero_grad, repeat: int, size: int) -> dict:
     }
 
 
-WORKLOADS = {"moons": moons, "nn": nn_moons, "chain": chain, "sum": wide_sum, "memory": memory}
+WORKLOADS = {"moons": moons, "moons-freed": moons_freed, "nn": nn_moons, "chain": chain,
+             "sum": wide_sum, "memory": memory}
 
 
 def main(argv: list[str] | None = None) -> None:
