@@ -88,26 +88,12 @@ def build(root: Value, inputs: list[Value], rec: Recording) -> Tape | str:
             _refs(e, deps)
         return deps
 
-    # every node the output or a guard needs, each after what it needs (an explicit stack)
-    index: dict[int, int] = {}
-    order: list[Value] = []
-    starts = [root, *rec.read.values()]
-    for start in starts:
-        if id(start) in index:
-            continue
-        stack = [(start, iter(needs(start)))]
-        seen = {id(start)}
-        while stack:
-            node, todo = stack[-1]
-            for dep in todo:
-                if id(dep) not in index and id(dep) not in seen:
-                    seen.add(id(dep))
-                    stack.append((dep, iter(needs(dep))))
-                    break
-            else:
-                stack.pop()
-                index[id(node)] = len(order)
-                order.append(node)
+    # every node the output or a guard needs, each after what it needs
+    if rec.read or rec.constants:
+        order = _order([root, *rec.read.values()], needs)
+    else:  # no number was read from .data: the output's own graph, in backward()'s order
+        order = topological_order(root)
+    index = {id(v): k for k, v in enumerate(order)}
 
     tape = Tape()
     tape.inputs = len(inputs)
@@ -151,7 +137,8 @@ def build(root: Value, inputs: list[Value], rec: Recording) -> Tape | str:
         if op.name not in PASS_NON_FINITE_ON or op.grads is not _builtin_grads(op):
             tape.checks.extend(x for x in (a, b) if x is not None)
     tape.root = index[id(root)]
-    tape.back = [index[id(v)] for v in topological_order(root)]
+    tape.back = list(range(len(order))) if len(order) == len(index) and order[-1] is root \
+        and not (rec.read or rec.constants) else [index[id(v)] for v in topological_order(root)]
     in_graph = set(tape.back)
     tape.checks.append(tape.root)
     tape.checks.extend(i for i, entry in enumerate(tape.entries)
@@ -170,3 +157,26 @@ def _builtin_grads(op: Any) -> Any:
 
     entry = TABLE.get(op.name)
     return entry.grads if entry is op else None
+
+
+def _order(starts: list[Value], needs: Any) -> list[Value]:
+    """Every node the starts need, each after what it needs (an explicit stack)."""
+    index: set[int] = set()
+    order: list[Value] = []
+    for start in starts:
+        if id(start) in index:
+            continue
+        stack = [(start, iter(needs(start)))]
+        seen = {id(start)}
+        while stack:
+            node, todo = stack[-1]
+            for dep in todo:
+                if id(dep) not in index and id(dep) not in seen:
+                    seen.add(id(dep))
+                    stack.append((dep, iter(needs(dep))))
+                    break
+            else:
+                stack.pop()
+                index.add(id(node))
+                order.append(node)
+    return order
