@@ -349,7 +349,7 @@ def hinge(scores: Any, targets: Any) -> Value:
     """
     ss, ts = _batch("hinge", scores, targets)
     for i, t in enumerate(ts, start=1):
-        if _data(t) != -1.0 and _data(t) != 1.0:
+        if abs(_data(t)) != 1.0:  # one test for both labels (one guard in batched)
             raise ValueError(
                 f"hinge: target {i} is {_show(_data(t))}, but hinge needs labels -1 and +1 "
                 "(for 0/1 labels pass 2 * t - 1)"
