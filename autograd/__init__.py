@@ -24,12 +24,14 @@ _LAZY = {
     "GradCheck": "stepgrad.gradcheck",
     "GraphvizMissingError": "stepgrad.draw",
     "assert_gradcheck": "stepgrad.gradcheck",
+    "batched": "stepgrad.batch",
     "draw": "stepgrad.draw",
     "gradcheck": "stepgrad.gradcheck",
     "walkthrough": "stepgrad.walkthrough",
 }
 
 if TYPE_CHECKING:  # for editors and type checkers; at run time __getattr__ imports these
+    from stepgrad.batch import batched
     from stepgrad.draw import GraphvizMissingError, draw
     from stepgrad.gradcheck import GradCheck, assert_gradcheck, gradcheck
     from stepgrad.walkthrough import walkthrough
@@ -43,6 +45,7 @@ __all__ = [
     "StalePassError",
     "Value",
     "assert_gradcheck",
+    "batched",
     "draw",
     "enable_grad",
     "grad",

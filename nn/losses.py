@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
-from stepgrad import Value
+from stepgrad import Op, Value
 from stepgrad.nn import _argcheck
 
 Scalar = Value | float | int
@@ -98,12 +98,11 @@ def _prediction(x: Any, loss: str, i: int, what: str = "prediction") -> Value:
     return Value(v)
 
 
-def _target(x: Any, loss: str, i: int, what: str = "target") -> float:
-    """One target as a finite float."""
+def _target(x: Any, loss: str, i: int, what: str = "target") -> Any:
+    """One target as a finite float, or a Value as it is (`batched` passes every number of a
+    sample as a Value; the formulas below work on both, without a branch on its number)."""
     if isinstance(x, Value):
-        raise TypeError(
-            f"{loss}: {what} {i} is a Value; targets must be plain numbers (use .data)"
-        )
+        return x
     if not _is_number(x):
         raise TypeError(f"{loss}: {what} {i} must be a number, got {_argcheck.kind(x)}")
     t = _float(x, loss, f"{what} {i}")
@@ -199,22 +198,22 @@ def huber(preds: Any, targets: Any, delta: float = 1.0) -> Value:
     ys, ts = _batch("huber", preds, targets)
     terms = []
     for y, t in zip(ys, ts, strict=True):
-        d = y - t
-        if abs(d.data) <= delta:
-            terms.append(0.5 * d**2)
-        else:
-            terms.append(delta * (abs(d) - 0.5 * delta))
+        # q (|d| - q / 2) with q = min(|d|, delta): 0.5 d^2 when |d| <= delta, else
+        # delta (|d| - delta / 2), the same numbers and slopes, with no branch on the data
+        a = abs(y - t)
+        q = a.min(delta)
+        terms.append(q * (a - 0.5 * q))
     return _mean(terms, "huber")
 
 
 # ----- binary classification ---------------------------------------------------------------
 
 
-def _check_binary_targets(loss: str, ts: list[float]) -> None:
+def _check_binary_targets(loss: str, ts: list[Any]) -> None:
     for i, t in enumerate(ts, start=1):
-        if not 0.0 <= t <= 1.0:
+        if not 0.0 <= _data(t) <= 1.0:
             raise ValueError(
-                f"{loss}: target {i} is {_show(t)}, but targets must be between 0 and 1 "
+                f"{loss}: target {i} is {_show(_data(t))}, but targets must be between 0 and 1 "
                 "(use labels 0/1; for -1/+1 labels use hinge)"
             )
 
@@ -246,29 +245,50 @@ def binary_cross_entropy(probs: Any, targets: Any) -> Value:
             )
     terms = []
     for p, t in zip(ps, ts, strict=True):
-        # log(1 - p) as log1p(-p): 1 - p would round to 1 for a tiny p, and its log to 0
-        if t == 1.0:
+        # log(1 - p) as log1p(-p): 1 - p would round to 1 for a tiny p, and its log to 0.
+        # A Value target (from `batched`) gets no branch on its number: for t = 1 the second
+        # term is exactly 0, for t = 0 the first (a subnormal p would then fail, and that
+        # sample falls back to this exact per-sample form)
+        if isinstance(t, Value):
+            terms.append(-(t * p.log() + (1.0 - t) * LOG1P(-p)))
+        elif t == 1.0:
             terms.append(-p.log())
         elif t == 0.0:
-            terms.append(-_log1p(-p))
+            terms.append(-LOG1P(-p))
         else:
-            terms.append(-(t * p.log() + (1.0 - t) * _log1p(-p)))
+            terms.append(-(t * p.log() + (1.0 - t) * LOG1P(-p)))
     return _mean(terms, loss)
 
 
-def _log1p(x: Value) -> Value:
-    """log(1 + x) as one node, accurate even where 1 + x rounds to 1; d/dx = 1 / (1 + x)."""
-    return Value(math.log1p(x.data), "", (x,), (1.0 / (1.0 + x.data),), "log1p")
+def _log1p_forward(x: float) -> float:
+    if x <= -1.0:
+        from stepgrad.ops import Domain
+
+        raise Domain(ValueError, "{where}: log1p is only defined above -1")
+    return math.log1p(x)
 
 
-def _softplus(z: Value) -> Value:
-    """softplus(z) = log(1 + e^z) as one node, for z <= 0; d/dz = sigmoid(z).
+def _log1p_grads(m: Any, x: Any, out: Any) -> tuple:
+    return (1.0 / (1.0 + x),)
 
-    log1p keeps its full precision when e^z is tiny (log(1 + e^-40) is about 4.2e-18, which
-    log(1 + ...) would round to 0).
-    """
-    e = math.exp(z.data)
-    return Value(math.log1p(e), "", (z,), (e / (1.0 + e),), "softplus")
+
+def _softplus_forward(z: float) -> float:
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): exp() never overflows, and log1p keeps its
+    # full precision when e^-|z| is tiny (log(1 + e^-40) is about 4.2e-18)
+    return z + math.log1p(math.exp(-z)) if z > 0.0 else math.log1p(math.exp(z))
+
+
+def _softplus_grads(m: Any, z: Any, out: Any) -> tuple:
+    if m.data(z) > 0.0:  # sigmoid(z), computed without overflow
+        return (1.0 / (1.0 + m.exp(-z)),)
+    e = m.exp(z)
+    return (e / (1.0 + e),)
+
+
+LOG1P = Op("log1p", _log1p_forward, _log1p_grads)
+"""log(1 + x) as one node, accurate even where 1 + x rounds to 1; d/dx = 1 / (1 + x)."""
+SOFTPLUS = Op("softplus", _softplus_forward, _softplus_grads)
+"""softplus(z) = log(1 + e^z) as one node, for any z without overflow; d/dz = sigmoid(z)."""
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
@@ -293,14 +313,21 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     _check_binary_targets(loss, ts)
     terms = []
     for x, t in zip(xs, ts, strict=True):
+        if isinstance(t, Value):
+            # a Value target (from `batched`): t softplus(-x) + (1 - t) softplus(x), each
+            # softplus stable for any x, with no branch on the data (for t = 1 or 0 one term
+            # is exactly 0, and the numbers are the ones below; for other t they agree to a
+            # few ulps); the gradient is sigmoid(x) - t everywhere
+            terms.append(t * SOFTPLUS(-x) + (1.0 - t) * SOFTPLUS(x))
+            continue
         # Split on the sign of x so that exp() only ever sees -|x|: for x >= 0,
         # max(x, 0) - x t = x (1 - t); for x < 0 it is -x t. No kink: the two pieces are the
         # same smooth function, so the gradient is sigmoid(x) - t on both sides (also at 0).
         if x.data >= 0.0:
-            softplus = _softplus(-x)  # log(1 + exp(-|x|))
+            softplus = SOFTPLUS(-x)  # log(1 + exp(-|x|))
             linear = x * (1.0 - t) if t != 1.0 else None
         else:
-            softplus = _softplus(x)
+            softplus = SOFTPLUS(x)
             linear = x * -t if t != 0.0 else None
         terms.append(softplus if linear is None else linear + softplus)
     return _mean(terms, loss)
@@ -322,9 +349,9 @@ def hinge(scores: Any, targets: Any) -> Value:
     """
     ss, ts = _batch("hinge", scores, targets)
     for i, t in enumerate(ts, start=1):
-        if t not in (-1.0, 1.0):
+        if abs(_data(t)) != 1.0:  # one test for both labels (one guard in batched)
             raise ValueError(
-                f"hinge: target {i} is {_show(t)}, but hinge needs labels -1 and +1 "
+                f"hinge: target {i} is {_show(_data(t))}, but hinge needs labels -1 and +1 "
                 "(for 0/1 labels pass 2 * t - 1)"
             )
     return _mean([(1 - s * t).relu() for s, t in zip(ss, ts, strict=True)], "hinge")
@@ -349,7 +376,7 @@ def _exps(row: list[Value]) -> tuple[list[Value | None], list[Value], float]:
     in the first list is None; exp(x_i - m) is then exactly 0 in floats, and so is its slope,
     which is what exp(x_i / 2 - m / 2) gives too, without the overflow.
     """
-    m = max(x.data for x in row)
+    m = _largest(row)
     shifted: list[Value | None] = []
     exps = []
     for x in row:
@@ -362,6 +389,15 @@ def _exps(row: list[Value]) -> tuple[list[Value | None], list[Value], float]:
             shifted.append(None)
             exps.append((x * 0.5 - m * 0.5).exp())  # 0.0: x / 2 - m / 2 < -8.9e307
     return shifted, exps, m
+
+
+def _largest(row: list[Value]) -> Any:
+    """The largest number of the row, found by the table's `max` (not by comparing numbers in
+    Python), so that `batched` replays it for every sample: a node only read for its number."""
+    m = row[0]
+    for x in row[1:]:
+        m = m.max(x)
+    return m.data
 
 
 def _shift(row: list[Value]) -> tuple[list[Value | None], Value, float]:
@@ -437,7 +473,7 @@ def _class_index(t: Any, classes: int, i: int) -> int | None:
     return None
 
 
-def _probability_row(t: Any, classes: int, i: int) -> list[float]:
+def _probability_row(t: Any, classes: int, i: int) -> list[Any]:
     items = _as_list(t, "cross_entropy", "a target")
     row = [_target(r, "cross_entropy", i, "target") for r in items]
     if len(row) != classes:
@@ -445,9 +481,10 @@ def _probability_row(t: Any, classes: int, i: int) -> list[float]:
             f"cross_entropy: target {i} has {len(row)} probabilities but there are {classes} "
             "classes (give a class index or one probability per class)"
         )
-    if any(r < 0.0 for r in row) or abs(sum(row) - 1.0) > 1e-6:
+    numbers = [_data(r) for r in row]
+    if any(r < 0.0 for r in numbers) or abs(sum(numbers) - 1.0) > 1e-6:
         raise ValueError(
-            f"cross_entropy: target {i} = {row} is not a probability distribution "
+            f"cross_entropy: target {i} = {numbers} is not a probability distribution "
             "(entries >= 0 that add up to 1)"
         )
     return row
@@ -496,12 +533,15 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
         k = _class_index(t, classes, i)
         r = _probability_row(t, classes, i) if k is None else None
         for j, zj in enumerate(shifted):
-            if zj is None and (j == k if r is None else r[j] != 0.0):
+            if zj is None and (j == k if r is None else _data(r[j]) != 0.0):
                 raise _too_far(loss, xs[j], m, f"in row {i} the logit of class {j}")
         if k is not None:
             terms.append(log_total - shifted[k])
         else:
-            parts = [rj * (log_total - zj) for rj, zj in zip(r, shifted, strict=True) if rj != 0.0]
+            # a Value target (from `batched`) keeps its zero terms: they add exactly 0, and
+            # the graph then has the same shape whatever the class
+            parts = [rj * (log_total - zj) for rj, zj in zip(r, shifted, strict=True)
+                     if isinstance(rj, Value) or rj != 0.0]
             terms.append(_total(parts))
     return _mean(terms, loss)
 

@@ -1,0 +1,276 @@
+"""Batch replay (stepgrad.batched): the same numbers as averaging per-sample graphs."""
+
+from __future__ import annotations
+
+import math
+import random
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stepgrad import StalePassError, Value, batched, no_grad
+from stepgrad.nn import MLP
+from stepgrad.nn import losses as L
+from stepgrad.nn.optim import SGD, Adagrad, Adam, RMSprop
+
+BACKENDS = ["python", "numpy"]
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu"]
+
+
+def per_sample(fn, params, *columns):
+    """The reference: each sample's own graph, its backward(), averaged."""
+    n = len(columns[0])
+    total, grads = 0.0, [0.0] * len(params)
+    for i in range(n):
+        out = fn(*(c[i] for c in columns))
+        for p in params:
+            p.zero_grad()
+        out.backward()
+        total += out.data
+        grads = [g + p.grad for g, p in zip(grads, params, strict=True)]
+    for p in params:
+        p.zero_grad()
+    return total / n, [g / n for g in grads]
+
+
+def close(a, b, scale=1.0):
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
+
+
+def check(fn, params, columns, backend, expect_fallbacks=0):
+    want, want_grads = per_sample(fn, params, *columns)
+    step = batched(fn, backend=backend)
+    got = step(*columns)
+    assert got.fallbacks == expect_fallbacks
+    got.backward()
+    scale = max([abs(g) for g in want_grads] + [1e-300])
+    assert close(got.data, want), (got.data, want)
+    for p, g in zip(params, want_grads, strict=True):
+        assert close(p.grad, g, scale), (p.label, p.grad, g)
+    return got
+
+
+def data(seed, n, nin):
+    rng = random.Random(seed)
+    return [[rng.uniform(-2, 2) for _ in range(nin)] for _ in range(n)], rng
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), act=st.sampled_from(ACTIVATIONS),
+       out_act=st.sampled_from(ACTIVATIONS), n=st.integers(1, 12))
+def test_random_networks_equal_per_sample(backend, seed, act, out_act, n):
+    X, rng = data(seed, n, 3)
+    Y = [rng.uniform(-1, 1) for _ in range(n)]
+    model = MLP(3, [4, 3, 1], activation=act, output_activation=out_act, seed=seed)
+    check(lambda x, y: (model(x) - y) ** 2, model.parameters(), (X, Y), backend)
+
+
+def _two_class(rng, n):
+    return [rng.choice([0, 1]) for _ in range(n)]
+
+
+LOSSES = {
+    "mse": lambda m, x, y: L.mse(m(x), y),
+    "mae": lambda m, x, y: L.mae(m(x), y),
+    "huber": lambda m, x, y: L.huber(m(x), y, delta=0.3),
+    "bce": lambda m, x, y: L.binary_cross_entropy(m(x).sigmoid(), (y + 1) * 0.5),
+    "bce_logits": lambda m, x, y: L.binary_cross_entropy_with_logits(m(x), (y + 1) * 0.5),
+    "hinge": lambda m, x, y: L.hinge(m(x), y),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 10))
+def test_every_loss_equals_per_sample(backend, name, seed, n):
+    X, rng = data(seed, n, 2)
+    Y = [rng.choice([-1, 1]) for _ in range(n)]
+    model = MLP(2, [3, 1], activation="tanh", seed=seed)
+    loss = LOSSES[name]
+    if name in ("bce", "bce_logits", "hinge"):
+        # targets built from the label (y + 1) / 2 are arithmetic on a Value: fine; hinge
+        # checks its labels with a guard (== -1 or == 1), which every sample passes
+        pass
+    check(lambda x, y: loss(model, x, y), model.parameters(), (X, Y), backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 10), k=st.integers(2, 4))
+def test_softmax_cross_entropy_equals_per_sample(backend, seed, n, k):
+    X, rng = data(seed, n, 2)
+    R = [[1.0 if j == c else 0.0 for j in range(k)] for c in (rng.randrange(k) for _ in X)]
+    model = MLP(2, [5, k], activation="relu", seed=seed)
+    got = check(lambda x, r: L.cross_entropy([model(x)], [r]), model.parameters(), (X, R),
+                backend)
+    assert got.fallbacks == 0  # the max shift and the zero terms take no branch
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("opt", [SGD, Adagrad, RMSprop, Adam])
+def test_training_with_every_optimiser_equals_per_sample(backend, opt):
+    X, rng = data(3, 20, 2)
+    Y = [1 if x[0] * x[1] > 0 else -1 for x in X]
+    fn_of = lambda m: lambda x, y: (1 - y * m(x)).relu()  # noqa: E731
+    a, b = MLP(2, [6, 1], seed=1), MLP(2, [6, 1], seed=1)
+    opt_a, opt_b = opt(a.parameters(), lr=0.05), opt(b.parameters(), lr=0.05)
+    step = batched(fn_of(a), backend=backend)
+    for _ in range(5):
+        loss = step(X, Y)
+        opt_a.zero_grad()
+        loss.backward()
+        opt_a.step()
+        _, grads = per_sample(fn_of(b), b.parameters(), X, Y)
+        opt_b.zero_grad()
+        for p, g in zip(b.parameters(), grads, strict=True):
+            p.grad = g
+        opt_b.step()
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        assert close(p.data, q.data)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_branch_on_data_falls_back_and_is_counted(backend):
+    w = Value(0.7, label="w")
+
+    def fn(x):
+        h = w * x
+        if h.data > 0.5:  # a Python branch on a number: recorded as a guard
+            return h * h
+        return h.tanh()
+
+    X = [1.0, 0.1, 2.0, -3.0, 0.9]  # sample 0 takes the first branch; 1 and 3 the other
+    check(fn, [w], (X,), backend, expect_fallbacks=2)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kinks_need_no_fallback(backend):
+    w = Value(0.3, label="w")
+    X = [-2.0, -0.5, 0.0, 0.5, 2.0, 1.0 / 0.3]
+    fns = [lambda x: (w * x).relu(), lambda x: abs(w * x - 0.15), lambda x: (w * x).max(0.15),
+           lambda x: (w * x).min(x), lambda x: (w * x).leaky_relu(0.1),
+           lambda x: (w * x).elu(0.5)]
+    for fn in fns:
+        check(fn, [w], (X,), backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_what_replay_cannot_follow_runs_per_sample(backend):
+    w = Value(0.5)
+
+    def fn(x):
+        h = w * x
+        return h * math.exp(h.data)  # the number leaves the graph: opaque
+
+    with pytest.warns(RuntimeWarning, match="per-sample engine"):
+        got = check(fn, [w], ([0.0, 1.0, 2.0],), backend, expect_fallbacks=3)
+    assert "float" in got.why[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_constant_from_data_is_computed_per_sample(backend):
+    w = Value(1.5)
+
+    def fn(x):
+        h = w * x
+        m = h.data * 0.5 + 1.0  # arithmetic on a number read from .data: followed
+        return (h - m) ** 2 + Value(m) * w
+
+    check(fn, [w], ([0.5, -1.0, 3.0, 2.0],), backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_errors_name_the_first_failing_sample(backend):
+    w = Value(1.0, label="w")
+    step = batched(lambda x: (w * x - 2.0).log(), backend=backend)
+    with pytest.raises(ValueError, match=r"^batched: sample 3 \(of 5; arguments 1\.5\).*log"):
+        step([3.0, 4.0, 5.0, 1.5, 0.5])
+    assert w.grad == 0.0 and not w.grad_computed
+    step = batched(lambda x: 1.0 / (w * x), backend=backend)
+    with pytest.raises(ZeroDivisionError, match="sample 1 .*division by zero"):
+        step([1.0, 0.0, 0.0])
+    step = batched(lambda x: (w * x).exp(), backend=backend)
+    with pytest.raises(OverflowError, match="sample 2 .*too large"):
+        step([1.0, 2.0, 800.0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_backward_is_transactional_and_ends_live_passes(backend):
+    w = Value(1.0, label="w")
+    other = (w * 2.0).tanh()  # two steps: after one, the pass is live
+    steps = other.backward_steps()
+    next(steps)
+    big = batched(lambda x: w * x, backend=backend)([1e308])  # a gradient of 1e308: fine
+    big.backward()
+    assert steps.stale
+    with pytest.raises(StalePassError):
+        next(steps)
+    w.grad = 1.7e308
+    before = w.grad
+    with pytest.raises(OverflowError, match="too large"):
+        big.backward()
+    assert w.grad == before
+
+
+def test_numpy_and_python_agree():
+    X, rng = data(11, 30, 2)
+    Y = [[1.0, 0.0, 0.0] if x[0] > x[1] else [0.0, 0.0, 1.0] for x in X]
+    model = MLP(2, [5, 3], activation="tanh", seed=2)
+    fn = lambda x, r: L.cross_entropy([model(x)], [r])  # noqa: E731
+    a = batched(fn, backend="python")(X, Y)
+    b = batched(fn, backend="numpy")(X, Y)
+    assert close(a.data, b.data)
+    for x, y in zip(a.losses, b.losses, strict=True):
+        assert close(x, y)
+    a.backward()
+    ga = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    b.backward()
+    for g, p in zip(ga, model.parameters(), strict=True):
+        assert close(g, p.grad, 1e-3)
+
+
+def test_sample_is_the_ordinary_graph():
+    w = Value(2.0, label="w")
+    step = batched(lambda x, y: (w * x - y) ** 2)
+    loss = step([1.0, 3.0], [0.0, 1.0])
+    g = loss.sample(1)
+    assert isinstance(g, Value) and g.data == 25.0
+    assert step.sample(1).data == 25.0
+    steps = g.backward_steps()
+    assert len(steps.run()) > 0 and w.grad == 30.0
+    with pytest.raises(IndexError, match="there are 2 samples"):
+        loss.sample(2)
+
+
+def test_plus_a_term_and_no_grad():
+    w = Value(2.0)
+    step = batched(lambda x: w * x)
+    loss = step([1.0, 3.0]) + 0.5 * w * w
+    assert loss.data == 4.0 + 2.0
+    loss.backward()
+    assert w.grad == 2.0 + 2.0
+    with no_grad():
+        evaluation = step([1.0, 3.0])
+    assert evaluation.data == 4.0
+    with pytest.raises(RuntimeError, match="no_grad"):
+        evaluation.backward()
+
+
+def test_bad_batches_are_clear():
+    step = batched(lambda x: x * 2)
+    with pytest.raises(ValueError, match="argument 1 has 2 samples but argument 2 has 1"):
+        batched(lambda x, y: x * y)([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="empty"):
+        step([])
+    with pytest.raises(TypeError, match="sample 0 holds a Value"):
+        step([Value(1.0)])
+    with pytest.raises(TypeError, match="must return a Value"):
+        batched(lambda x: 3.0)([1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert step([1.0, 2.0]).data == 3.0
