@@ -25,7 +25,7 @@ import sys
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from stepgrad.stepping import BackwardPass, BackwardStep, formula, short
+from stepgrad.stepping import BackwardPass, BackwardStep, formula, short, text_table
 from stepgrad.value import Value, _show
 
 if TYPE_CHECKING:
@@ -82,15 +82,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]],
         for r, row in enumerate(rows)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """The same table as plain text, columns padded to their widest cell."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 # ----- values and steps ------------------------------------------------------------------------
@@ -177,7 +168,7 @@ def pass_mimebundle(p: BackwardPass, include: Collection[str] | None = None,
         shown = p.steps[-20:]
         earlier = len(p.steps) - len(shown)
         more = f"\n({earlier} earlier steps not shown: they are in .steps)" if earlier else ""
-        text += more + "\n" + _text_table(STEP_HEADER, [_step_cells(s) for s in shown])
+        text += more + "\n" + text_table(STEP_HEADER, [_step_cells(s) for s in shown])
     bundle = {"text/plain": text}
     if _html_wanted(include, exclude):
         bundle["text/html"] = pass_html(p)

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from stepgrad.grouping import Group, Grouping
-from stepgrad.stepping import BackwardPass, BackwardStep, not_done_note, short
+from stepgrad.stepping import BackwardPass, BackwardStep, not_done_note, short, text_table
 from stepgrad.value import Number, Value, as_float
 
 __all__ = ["GroupStep", "GroupedPass"]
@@ -202,15 +202,8 @@ class GroupedPass:
             if len(s.steps) == 1 and s.box.startswith("n"):
                 text = f"{s.steps[0].input_name} grad {short(s.steps[0].input_grad)}"
             rows.append((str(s.index), s.name, str(len(s.steps)), text))
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-        widths.append(40)
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-                 for row in [header, *rows]]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        note = not_done_note(done, len(steps))
-        if note:
-            lines.insert(2 + done, f"...   {note}")
-        return "\n".join(lines)
+        return text_table(header, rows, last_width=40,
+                          note_before=(done, not_done_note(done, len(steps))))
 
     def __repr__(self) -> str:
         return (f"<GroupedPass by {self.grouping.mode}: step {len(self.steps)}/{self.total}"

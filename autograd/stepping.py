@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -104,6 +104,24 @@ class StalePassError(RuntimeError):
 # in a dict of its own, for a view (never registered, never touches the graph). DONE: every step
 # applied, a record from now on. STALE: ended by another pass or a reset, its steps undone.
 LIVE, ASIDE, DONE, STALE = "live", "aside", "done", "stale"
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
+               last_width: int | None = None, note_before: tuple[int, str] = (0, "")) -> str:
+    """Rows as plain text: columns padded to their widest cell (the last one to `last_width`,
+    if given), a line of dashes under the header, and `note_before` = (k, note): a line
+    "...   note" before row k (nothing when the note is "")."""
+    count = len(header) if last_width is None else len(header) - 1
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(count)]
+    if last_width is not None:
+        widths.append(last_width)
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    k, note = note_before
+    if note:
+        lines.insert(2 + k, f"...   {note}")
+    return "\n".join(lines)
 
 
 def not_done_note(done: int, total: int) -> str:
@@ -375,15 +393,9 @@ class BackwardPass:
              short(s.local), short(s.contribution), short(s.input_grad))
             for s in steps
         ]
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                 for row in [header, *rows]]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        note = not_done_note(done, len(steps))
-        if note:
-            lines.insert(2 + done, f"...   {note}")
+        text = text_table(header, rows, note_before=(done, not_done_note(done, len(steps))))
         from stepgrad.display import StepTable  # a str that a notebook shows as a table
-        return StepTable("\n".join(lines), steps, done)
+        return StepTable(text, steps, done)
 
     def __repr__(self) -> str:
         progress = f"step {len(self.steps)}/{self.total}"
