@@ -274,3 +274,82 @@ def test_bad_batches_are_clear():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert step([1.0, 2.0]).data == 3.0
+
+
+# ----- the numpy layout (operations of one depth done together) and what each call re-reads --
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shared_inputs_and_nodes_that_only_feed_guards(backend):
+    w, v = Value(0.8, label="w"), Value(-0.3, label="v")
+
+    def fn(x, y):
+        a, b = w * x, v * x  # the same depth; b only feeds the guard
+        if b.data < 1.0:
+            return (a * a + a * y + y * y).tanh() + (w * y) * (v * y)
+        return a.relu()
+
+    X = [0.5, -1.0, 2.0, -4.0, 3.0, -5.0]  # v * x >= 1 for the last two: they fall back
+    Y = [1.0, 0.2, -0.7, 0.3, 1.1, -2.0]
+    check(fn, [w, v], (X, Y), backend, expect_fallbacks=2)
+
+
+def test_numpy_chunks_of_a_large_batch(monkeypatch):
+    pytest.importorskip("numpy")
+    from stepgrad import batch_numpy
+
+    monkeypatch.setattr(batch_numpy, "CELLS", 1)  # 64 samples per pass
+    X, rng = data(5, 150, 2)
+    X[70][0] = X[140][0] = 50.0  # two samples in later chunks take the other branch
+    Y = [rng.uniform(-1, 1) for _ in X]
+    model = MLP(2, [4, 1], activation="relu", seed=5)
+
+    def fn(x, y):
+        out = model(x)
+        far = (out * 0.0 + x[0]).data >= 10.0  # x[0] as a Value in every sample
+        return abs(out - y) if far else (out - y) ** 2
+
+    got = check(fn, model.parameters(), (X, Y), "numpy", expect_fallbacks=2)
+    want = [fn(x, y).data for x, y in zip(X, Y, strict=True)]
+    assert all(close(a, b) for a, b in zip(got.losses, want, strict=True))
+    model.zero_grad()
+    assert close(batched(fn, backend="numpy")(X[:10], Y[:10]).data,
+                 sum(want[:10]) / 10)  # another size: other arrays, same numbers
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_call_sees_what_changed_since_the_last(backend):
+    """The recorded graph is reused only when a call records the very same graph: new
+    parameter values, a changed Python number, another model, a guard that now comes out
+    the other way all give the numbers of the per-sample engine."""
+    X, rng = data(9, 12, 2)
+    Y = [rng.uniform(-1, 1) for _ in X]
+    setting = {"scale": 0.5, "model": MLP(2, [3, 1], activation="tanh", seed=1)}
+
+    def fn(x, y):
+        out = setting["model"](x)
+        if setting["model"].parameters()[0].data > 0:  # a guard on a parameter
+            out = out * 2.0
+        return (out - y) ** 2 * setting["scale"]
+
+    step = batched(fn, backend=backend)
+    for change in ["none", "values", "scale", "model", "guard"]:
+        model = setting["model"]
+        if change == "values":
+            for p in model.parameters():
+                p.data += 0.1
+        elif change == "scale":
+            setting["scale"] = 3.0
+        elif change == "model":
+            setting["model"] = model = MLP(2, [3, 1], activation="relu", seed=2)
+        elif change == "guard":
+            first = model.parameters()[0]
+            first.data = -first.data if first.data > 0 else 1.0
+        want, want_grads = per_sample(fn, model.parameters(), X, Y)
+        got = step(X, Y)
+        assert got.fallbacks == 0
+        got.backward()
+        assert close(got.data, want), change
+        for p, g in zip(model.parameters(), want_grads, strict=True):
+            assert close(p.grad, g, max(map(abs, want_grads))), change
+        model.zero_grad()
