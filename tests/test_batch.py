@@ -353,3 +353,54 @@ def test_each_call_sees_what_changed_since_the_last(backend):
         for p, g in zip(model.parameters(), want_grads, strict=True):
             assert close(p.grad, g, max(map(abs, want_grads))), change
         model.zero_grad()
+
+
+# ----- class indices as targets ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 12), k=st.integers(2, 4))
+def test_class_index_targets_replay_without_fallback(backend, seed, n, k):
+    X, rng = data(seed, n, 2)
+    T = [rng.randrange(k) for _ in X]  # whole numbers: each becomes an input of the graph
+    model = MLP(2, [5, k], activation="relu", seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = check(lambda x, t: L.cross_entropy([model(x)], [t]), model.parameters(), (X, T),
+                    backend)
+    assert got.why == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_bad_class_index_is_named(backend):
+    model = MLP(2, [3], seed=0)
+    step = batched(lambda x, t: L.cross_entropy([model(x)], [t]), backend=backend)
+    X = [[0.1, 0.2], [0.3, -0.4], [1.0, 2.0]]
+    with pytest.raises(ValueError, match=r"sample 2 .*target 1 is class 3, but there are 3"):
+        step(X, [0, 2, 3])
+    with pytest.raises(ValueError, match=r"sample 1 .*1\.5; a class index must be a whole"):
+        step(X, [0, 1.5, 2])
+    with pytest.raises(ValueError, match=r"sample 0 .*class -1"):
+        step(X, [-1, 1, 2])
+
+
+def test_a_value_class_index_is_the_same_loss():
+    rows = [[Value(0.3), Value(-1.2), Value(2.0)], [Value(5.0), Value(5.0), Value(-800.0)]]
+    for row in rows:
+        for k in range(3):
+            a = L.cross_entropy([row], [k])
+            a.backward()
+            want = [x.grad for x in row]
+            for x in row:
+                x.zero_grad()
+            b = L.cross_entropy([row], [Value(float(k))])
+            b.backward()
+            assert b.data == a.data
+            assert [x.grad for x in row] == want
+            for x in row:
+                x.zero_grad()
+    with pytest.raises(ValueError, match="class 7, but there are 3"):
+        L.cross_entropy([rows[0]], [Value(7.0)])
+    with pytest.raises(ValueError, match="0.5; a class index must be a whole number"):
+        L.cross_entropy([rows[0]], [Value(0.5)])
