@@ -1,6 +1,6 @@
 """Benchmark stepgrad against micrograd, side by side in one run, and print the ratios.
 
-    python bench/run.py                 # everything (about two minutes on 2 cores)
+    python bench/run.py                 # everything (about three minutes on 2 cores)
     python bench/run.py --quick         # smaller graphs, fewer repeats (a smoke test)
     python bench/run.py --only moons,memory --repeat 9
 
@@ -76,6 +76,10 @@ def run_one(python: str, engine: str, workload: str, repeat: int, size: int) -> 
     cmd = [python, WORKLOADS, engine, workload, "--repeat", str(repeat), "--size", str(size)]
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)  # each engine sees only its own code
+    # No workload uses numpy's BLAS, but once numpy is imported an idle BLAS thread may poll,
+    # and CPU time counts every thread of the process: one thread, as the work is serial
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
