@@ -106,7 +106,8 @@ _CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equ
         "==": np.equal, "!=": np.not_equal}
 
 
-CELLS = 2_000_000  # node values per pass (16 MB): a large batch runs in chunks of samples
+CELLS = 1_000_000  # node values per pass (8 MB): a large batch runs in chunks of samples
+_kept: list[Any] = []  # the one plan that keeps its arrays for the next call (memory bound)
 
 
 def run(tape: Tape, cols: list[list[float]], n: int, want_grad: bool
@@ -319,14 +320,17 @@ class _Plan:
             self._lock.release()
 
     def _arrays(self, n: int, buffers: dict | None) -> tuple[Any, Any, list[Any]]:
-        """The node values, their gradients and scratch space for n samples. Arrays of this
-        size are kept for the next call: a fresh large array costs more (the system hands out
-        its memory page by page) than the whole backward pass."""
+        """The node values, their gradients and scratch space for n samples. The arrays of
+        the latest plan are kept for its next call: a fresh large array costs more (the system
+        hands out its memory page by page) than the whole backward pass."""
         hit = buffers.get(n) if buffers is not None else None
         if hit is None:
             scratch = [np.empty((self.widest, n)) for _ in range(6)]
             hit = (np.empty((self.size, n)), np.empty((self.size, n)), scratch)
             if buffers is not None:
+                for other in _kept:  # only the latest plan keeps its arrays
+                    other._buffers.clear()
+                _kept[:] = [self]
                 buffers.clear()
                 buffers[n] = hit
         if self.want_grad:

@@ -404,3 +404,23 @@ def test_a_value_class_index_is_the_same_loss():
         L.cross_entropy([rows[0]], [Value(7.0)])
     with pytest.raises(ValueError, match="0.5; a class index must be a whole number"):
         L.cross_entropy([rows[0]], [Value(0.5)])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_batched_functions_in_turn(backend):
+    """Each keeps its compiled tape; the arrays of the numpy backend go to the latest one."""
+    X, rng = data(21, 40, 2)
+    Y = [rng.uniform(-1, 1) for _ in X]
+    a, b = MLP(2, [4, 1], seed=1), MLP(2, [6, 1], activation="tanh", seed=2)
+    fa = lambda x, y: (a(x) - y) ** 2  # noqa: E731
+    fb = lambda x, y: abs(b(x) - y)  # noqa: E731
+    steps = {id(fa): batched(fa, backend=backend), id(fb): batched(fb, backend=backend)}
+    for fn, model, cols in [(fa, a, (X, Y)), (fb, b, (X, Y)), (fa, a, (X[:7], Y[:7])),
+                            (fb, b, (X, Y)), (fa, a, (X, Y))]:
+        want, want_grads = per_sample(fn, model.parameters(), *cols)
+        got = steps[id(fn)](*cols)
+        got.backward()
+        assert close(got.data, want)
+        for p, g in zip(model.parameters(), want_grads, strict=True):
+            assert close(p.grad, g, max(map(abs, want_grads)))
+        model.zero_grad()
