@@ -331,7 +331,8 @@ class _Plan:
                 for other in _kept:  # only the latest plan keeps its arrays
                     other._buffers.clear()
                 _kept[:] = [self]
-                buffers.clear()
+                if len(buffers) >= 2:  # a large batch's chunks have at most two sizes
+                    buffers.clear()
                 buffers[n] = hit
         if self.want_grad:
             hit[1].fill(0.0)
@@ -346,15 +347,15 @@ class _Plan:
         V[s:e] = params[self.leaf_params][:, None]
         bad = np.zeros(n, dtype=bool)
         consts: dict[int, Any] = {}
-        take = np.take
+        take = np.take  # mode="clip" (the rows are always valid) writes straight into out
         for step in self.steps:
             if step[0] == "single":
                 bad = self._single_forward(V, step[1], step[2], n, consts, bad)
                 continue
             _, name, s, e, ra, rb, cv = step
             k = e - s
-            x = take(V, ra, axis=0, out=S[0][:k])
-            y = take(V, rb, axis=0, out=S[1][:k]) if rb is not None else None
+            x = take(V, ra, axis=0, mode="clip", out=S[0][:k])
+            y = take(V, rb, axis=0, mode="clip", out=S[1][:k]) if rb is not None else None
             ufunc = _UFUNC.get(name)
             if ufunc is None:
                 V[s:e] = _VECTOR[name][0](x, y, cv)
@@ -378,12 +379,13 @@ class _Plan:
                     continue
                 _, name, out, ra, rb, cv, slots = step
                 k = len(ra)
-                up = A[out] if type(out) is slice else take(A, out, axis=0, out=S[2][:k])
+                up = A[out] if type(out) is slice else \
+                    take(A, out, axis=0, mode="clip", out=S[2][:k])
                 if name in _PLAIN:
                     locals_: Any = _VECTOR[name][1](None, None, None, None)
                 else:
-                    x = take(V, ra, axis=0, out=S[0][:k])
-                    y = take(V, rb, axis=0, out=S[1][:k]) if rb is not None else None
+                    x = take(V, ra, axis=0, mode="clip", out=S[0][:k])
+                    y = take(V, rb, axis=0, mode="clip", out=S[1][:k]) if rb is not None else None
                     if name == "mul":
                         locals_ = (y, x)
                     elif name == "relu":
@@ -399,15 +401,15 @@ class _Plan:
                     else:
                         contribution = np.multiply(g, up, out=S[3][:k])
                     if order is None:
-                        here = take(A, rows, axis=0, out=S[4][:k])
+                        here = take(A, rows, axis=0, mode="clip", out=S[4][:k])
                         here += contribution
                         A[rows] = here
                     else:  # a node feeds several of these: add its products up first
                         m = len(targets)
-                        runs = np.add.reduceat(take(contribution, order, axis=0,
+                        runs = np.add.reduceat(take(contribution, order, axis=0, mode="clip",
                                                     out=S[4][:k]), starts, axis=0,
                                                out=S[5][:m])
-                        here = take(A, targets, axis=0, out=S[4][:m])
+                        here = take(A, targets, axis=0, mode="clip", out=S[4][:m])
                         here += runs
                         A[targets] = here
             if len(self.grad_checks):
