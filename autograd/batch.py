@@ -306,7 +306,8 @@ class BatchResult:
     __radd__ = __add__
 
     def __repr__(self) -> str:
-        extra = f", {self.fallbacks} fallbacks" if self.fallbacks else ""
+        extra = (f", {self.fallbacks} fallback{'s' if self.fallbacks != 1 else ''}"
+                 if self.fallbacks else "")
         return f"BatchResult(data={self.data:.6g}, {self.n} samples{extra})"
 
 

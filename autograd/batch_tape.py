@@ -98,6 +98,7 @@ def build(root: Value, inputs: list[Value], rec: Recording) -> Tape | str:
     tape = Tape()
     tape.inputs = len(inputs)
     param_index: dict[int, int] = {}
+    checked: dict[int, bool] = {}  # id(op) -> must its inputs be finite?
 
     def convert(e: tuple) -> tuple:
         if e[0] == "node":
@@ -134,8 +135,14 @@ def build(root: Value, inputs: list[Value], rec: Recording) -> Tape | str:
             e = expression(node)
             c = ("expr", convert(e)) if e is not None else ("lit", node._local2)
         tape.entries.append(("op", op, a, b, c))
-        if op.name not in PASS_NON_FINITE_ON or op.grads is not _builtin_grads(op):
-            tape.checks.extend(x for x in (a, b) if x is not None)
+        check = checked.get(id(op))
+        if check is None:
+            check = checked[id(op)] = (op.name not in PASS_NON_FINITE_ON
+                                       or op.grads is not _builtin_grads(op))
+        if check:
+            tape.checks.append(a)
+            if b is not None:
+                tape.checks.append(b)
     tape.root = index[id(root)]
     tape.back = list(range(len(order))) if len(order) == len(index) and order[-1] is root \
         and not (rec.read or rec.constants) else [index[id(v)] for v in topological_order(root)]

@@ -1,6 +1,6 @@
 """Benchmark stepgrad against micrograd, side by side in one run, and print the ratios.
 
-    python bench/run.py                 # everything (about two minutes on 2 cores)
+    python bench/run.py                 # everything (about three minutes on 2 cores)
     python bench/run.py --quick         # smaller graphs, fewer repeats (a smoke test)
     python bench/run.py --only moons,memory --repeat 9
 
@@ -11,8 +11,10 @@ Python's garbage collector stays on, as users run it. Times are CPU seconds of t
 (time.process_time), medians over the timed repeats after one warm-up; wall-clock times are in
 the --json output too.
 
-Targets (from the project's issue): a training step at least 5x faster than micrograd's, and at
-most 0.4x micrograd's memory per graph node.
+Targets (from the project's issues): a training step at least 5x faster than micrograd's, and at
+most 0.4x micrograd's memory per graph node; with batch replay (stepgrad.batched) the moons step
+at least 100x (pure Python) and 300x (numpy) faster than micrograd's at 100 points, 150x and
+1,000x at 1,000 points.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ MICROGRAD = "micrograd==0.1.0"
 SPEEDUP_TARGET = 5.0
 MEMORY_TARGET = 0.4
 AGREE = 1e-9  # both engines must compute the same numbers, up to rounding
-ORDER = ["moons", "moons-freed", "nn", "chain", "sum", "memory"]
+ORDER = ["moons", "moons-freed", "nn", "batch", "chain", "sum", "memory"]
+# batch replay (issue 11): (points, backend) -> at least this many times faster than micrograd
+BATCH_TARGETS = {(100, "python"): 100.0, (100, "numpy"): 300.0, (1000, "python"): 150.0,
+                 (1000, "numpy"): 1000.0}
 
 
 def venv_python(venv: str) -> str:
@@ -71,6 +76,10 @@ def run_one(python: str, engine: str, workload: str, repeat: int, size: int) -> 
     cmd = [python, WORKLOADS, engine, workload, "--repeat", str(repeat), "--size", str(size)]
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)  # each engine sees only its own code
+    # No workload uses numpy's BLAS, but once numpy is imported an idle BLAS thread may poll,
+    # and CPU time counts every thread of the process: one thread, as the work is serial
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
@@ -142,11 +151,45 @@ def memory_rows(sg: dict, mg: dict, notes: list[str]) -> list[list[str]]:
     return rows
 
 
+def batch_rows(sg: dict, mg: dict, notes: list[str]) -> list[list[str]]:
+    """Rows for batch replay: each backend at each size against micrograd's own step."""
+    rows = []
+    for (points, backend), target in BATCH_TARGETS.items():
+        label = f"batch replay, {points:,} points, {backend}"
+        ours, theirs = sg[str(points)][backend], mg[str(points)]["micrograd"]
+        if "skipped" in ours:
+            rows.append([label, "-", ms(theirs["median"]), "-", "skipped"])
+            notes.append(f"{label}: {ours['skipped']}")
+            continue
+        speedup = theirs["median"] / ours["median"]
+        steps = min(len(ours["losses"]), len(theirs["losses"]))
+        diff = max(abs(a - b) for a, b in zip(ours["losses"][:steps], theirs["losses"][:steps],
+                                              strict=True))
+        gdiff = max(abs(a - b) for a, b in zip(ours["first_grads"], theirs["first_grads"],
+                                               strict=True))
+        mark = f">= {target:g}x {verdict(speedup >= target)}"
+        if diff > AGREE or gdiff > AGREE:
+            mark = "engines disagree: FAIL"
+        rows.append([label, ms(ours["median"]), ms(theirs["median"]), f"{speedup:.0f}x faster",
+                     mark])
+        notes.append(
+            f"{label}: loss {ours['losses'][0]:.15f} vs {theirs['losses'][0]:.15f} (micrograd) "
+            f"at step 1; largest loss difference over {steps} steps {diff:.1e}, largest "
+            f"gradient difference at step 1 {gdiff:.1e}; samples run per sample (fallbacks) "
+            f"{max(ours['fallbacks'])}; micrograd timed over {len(theirs['times'])} steps")
+    return rows
+
+
 def baseline_row(workload: str, sg: dict, base: dict, mg: dict) -> list[str]:
     """This checkout against a baseline stepgrad (an earlier commit), on one workload."""
     problem = sg.get("error") or base.get("error") or mg.get("error")
     if problem:
         return [workload, "-", "-", "-", problem[:40]]
+    if workload == "batch":  # several times in one workload: the numpy one at 1,000 points
+        sg, base, mg = (r["1000"].get("numpy", r["1000"].get("micrograd", {}))
+                        for r in (sg, base, mg))
+        if "median" not in sg or "median" not in base:
+            return [workload, "-", "-", "-", "skipped"]
     if "median" in sg:  # a time: ratio = baseline / this checkout (above 1: faster now)
         vs_mg = f"{mg['median'] / base['median']:.1f}x faster" if "median" in mg else "-"
         return [workload, ms(sg["median"]), ms(base["median"]),
@@ -169,8 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Compare stepgrad with micrograd on the same workloads and print ratios.",
         epilog="Workloads: moons (micrograd's demo training step built from Values), nn "
         "(the same step with each library's MLP class), chain (a deep chain), sum (sum of N "
-        "Values), memory (bytes per graph node); moons-freed is the moons step with the "
-        "previous graph freed and collected before each step.",
+        "Values), memory (bytes per graph node), batch (the moons step at 100 and 1,000 points "
+        "with stepgrad.batched, both backends, against micrograd's step); moons-freed is the "
+        "moons step with the previous graph freed and collected before each step.",
     )
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed repeats after one warm-up (default 5, --quick 2)")
@@ -229,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(training_row("moons step, previous graph freed first", sg, mg, notes))
         elif workload == "nn":
             rows.append(training_row("moons step (nn.MLP vs micrograd.nn)", sg, mg, notes))
+        elif workload == "batch":
+            rows.extend(batch_rows(sg, mg, notes))
         elif workload == "chain":
             rows.append(graph_row(f"deep chain, depth {size:,}", sg, mg, notes))
         elif workload == "sum":

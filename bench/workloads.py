@@ -14,6 +14,8 @@ Workloads:
     chain    a deep chain x = relu(x * a + b), Value-with-Value ops, one node per op.
     sum      sum() of N leaf Values, as users write it.
     memory   tracemalloc peak per node while building (and backpropagating) a graph.
+    batch    the moons step at 100 and 1,000 points: micrograd's own step against stepgrad's
+             batch replay (stepgrad.batched), pure-Python and numpy backends.
 """
 
 from __future__ import annotations
@@ -132,7 +134,8 @@ def demo_loss(Value, model, xs, ys):
     return data_loss + reg_loss, sum(accuracy) / len(accuracy)
 
 
-def training_steps(Value, zero_grad, model, repeat: int, freed: bool = False) -> dict:
+def training_steps(Value, zero_grad, model, repeat: int, freed: bool = False,
+                   points: int = 100) -> dict:
     """The demo's loop: forward, zero_grad, backward, SGD; time every step (warm-up first).
 
     freed: before each step (untimed), drop the previous step's graph and run a full
@@ -140,7 +143,7 @@ def training_steps(Value, zero_grad, model, repeat: int, freed: bool = False) ->
     loss alive until the new one replaces it; micrograd's graphs are reference cycles, which
     only the cycle collector frees, so the two figures differ most for micrograd.
     """
-    xs, ys = make_moons()
+    xs, ys = make_moons(points)
     params = model.parameters()
     times, cpu, losses, accs = [], [], [], []
     first_grads = None
@@ -205,6 +208,74 @@ def nn_moons(Value, zero_grad, repeat: int, size: int, engine: str) -> dict:
     out = training_steps(Value, zero_grad, model, repeat)
     if engine == "stepgrad":
         out["zero_grad"] = "model.zero_grad()"
+    return out
+
+
+# ----- the moons step with batch replay (stepgrad.batched) against micrograd's own step -------
+
+BATCH_POINTS = (100, 1000)
+
+
+def batched_steps(Value, zero_grad, model, repeat: int, points: int, backend: str) -> dict:
+    """The moons step with stepgrad.batched: the same data loss (the mean of each point's
+    SVM loss), the same L2 term, backward, SGD, timed like training_steps."""
+    from stepgrad import batched
+
+    xs, ys = make_moons(points)
+    params = model.parameters()
+    step = batched(lambda x, y: (1 + -y * model(x)).relu(), backend=backend)
+    cpu, wall, losses, fallbacks = [], [], [], []
+    first_grads = None
+    for k in range(repeat + 1):
+        t0, c0 = time.perf_counter(), time.process_time()
+        total_loss = step(xs, ys) + 1e-4 * sum(p * p for p in params)
+        for p in params:
+            zero_grad(p)
+        total_loss.backward()
+        if k == 0:
+            first_grads = [p.grad for p in params]
+        lr = 1.0 - 0.9 * k / 100
+        for p in params:
+            p.data -= lr * p.grad
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        losses.append(total_loss.data)
+        fallbacks.append(total_loss.fallbacks)
+    return {"times": cpu[1:], "wall": wall[1:], "warmup": cpu[0], "losses": losses,
+            "first_grads": first_grads, "fallbacks": fallbacks, "parameters": len(params)}
+
+
+def batch(Value, zero_grad, repeat: int, size: int, engine: str) -> dict:
+    """The moons step at 100 and 1,000 points: micrograd's own step, or stepgrad's batch
+    replay with each backend (pure Python; numpy when it is installed)."""
+    out: dict = {}
+    for points in BATCH_POINTS:
+        if engine == "micrograd":  # a step at 1,000 points takes ~15 s: fewer repeats
+            def step(points=points):
+                return training_steps(Value, zero_grad, ValueMLP(Value, initial_weights()),
+                                      repeat if points <= 100 else max(1, repeat // 2),
+                                      points=points)
+
+            # micrograd's recursive backward() needs a deeper stack at 1,000 points (a sum
+            # of 1,000 losses is 1,000 levels deep): run it as the chain workload does
+            runs = {"micrograd": step() if points <= 100 else in_big_stack(step, 4 * points)}
+        else:
+            runs = {}
+            for backend in ("python", "numpy"):
+                if backend == "numpy":
+                    try:
+                        import numpy  # noqa: F401
+                    except ImportError:
+                        runs[backend] = {"skipped": "numpy is not installed"}
+                        continue
+                runs[backend] = batched_steps(Value, zero_grad,
+                                              ValueMLP(Value, initial_weights()),
+                                              repeat, points, backend)
+        for run in runs.values():
+            if "times" in run:
+                run["median"] = statistics.median(run["times"])
+                run["mean"] = statistics.fmean(run["times"])
+        out[str(points)] = runs
     return out
 
 
@@ -366,8 +437,8 @@ def memory(Value, zero_grad, repeat: int, size: int) -> dict:
     }
 
 
-WORKLOADS = {"moons": moons, "moons-freed": moons_freed, "nn": nn_moons, "chain": chain,
-             "sum": wide_sum, "memory": memory}
+WORKLOADS = {"moons": moons, "moons-freed": moons_freed, "nn": nn_moons, "batch": batch,
+             "chain": chain, "sum": wide_sum, "memory": memory}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -380,8 +451,9 @@ def main(argv: list[str] | None = None) -> None:
     if not gc.isenabled():
         raise SystemExit("the garbage collector must be on for this benchmark")
     Value, zero_grad, version = load_engine(args.engine)
-    if args.workload == "nn":
-        out = nn_moons(Value, zero_grad, args.repeat, args.size, args.engine)
+    if args.workload in ("nn", "batch"):
+        run = nn_moons if args.workload == "nn" else batch
+        out = run(Value, zero_grad, args.repeat, args.size, args.engine)
     else:
         out = WORKLOADS[args.workload](Value, zero_grad, args.repeat, args.size)
     if "times" in out:

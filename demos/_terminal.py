@@ -163,3 +163,59 @@ def decision_map(
         f"X O : training points labelled {pos} / {neg}"
     )
     return "\n".join(lines)
+
+
+REGIONS = ".:+*=%~^"  # the area of class 0, 1, 2, ... in class_map
+
+
+def class_map(
+    predict: Callable[[list[list[float]]], list[int]],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    width: int = 64,
+    height: int = 24,
+    points: Sequence[Sequence[float]] = (),
+    labels: Sequence[int] = (),
+    axes: tuple[str, str] = ("x1", "x2"),
+) -> str:
+    """A character picture of how a classifier with several classes splits the plane.
+
+    `predict(cells)` gives the class (0, 1, 2, ...) of each cell centre, all at once. The area
+    of class k is drawn with REGIONS[k] ('.', ':', '+', ...); training points on top as the
+    digit of their label.
+
+    >>> print(class_map(lambda cells: [int(x > 0.5) + int(y > 0.5) for x, y in cells],
+    ...                 (0, 1), (0, 1), width=12, height=3, points=[[0, 0]], labels=[0]))
+               x2
+         1.00 |::::::++++++|
+              |......::::::|
+         0.00 |0.....::::::|
+               ------------
+               0.00    1.00  x1
+    . : +  the area of class 0 1 2   0 1 2  training points of class 0 1 2
+    """
+    (x0, x1), (y0, y1) = x_range, y_range
+    cells = [[x0 + (x1 - x0) * col / max(1, width - 1), y1 - (y1 - y0) * row / max(1, height - 1)]
+             for row in range(height) for col in range(width)]
+    classes = predict(cells)
+    grid = [[REGIONS[classes[row * width + col] % len(REGIONS)] for col in range(width)]
+            for row in range(height)]
+    for point, label in zip(points, labels, strict=True):
+        col = round((point[0] - x0) / (x1 - x0) * (width - 1))
+        row = round((y1 - point[1]) / (y1 - y0) * (height - 1))
+        if 0 <= col < width and 0 <= row < height:
+            grid[row][col] = str(label % 10)
+    top, bottom = f"{y1:.2f}", f"{y0:.2f}"
+    pad = max(len(top), len(bottom)) + 5
+    lines = [" " * (pad + 2) + axes[1]]
+    for row, line in enumerate(grid):
+        tick = top if row == 0 else bottom if row == height - 1 else ""
+        lines.append(f"{tick:>{pad}} |{''.join(line)}|")
+    lines.append(" " * (pad + 2) + "-" * width)
+    left, right = f"{x0:.2f}", f"{x1:.2f}"
+    lines.append(" " * (pad + 2) + left + right.rjust(width - len(left)) + "  " + axes[0])
+    shown = max([*classes, *labels, 0]) + 1
+    ks = " ".join(str(k) for k in range(shown))
+    lines.append(f"{' '.join(REGIONS[:shown])}  the area of class {ks}   {ks}  training points "
+                 f"of class {ks}")
+    return "\n".join(lines)

@@ -6,6 +6,10 @@ An MLP(2, [16, 16, 1]) with ReLU hidden layers gives each point a score; the los
 max-margin (hinge) loss mean(max(0, 1 - label * score)) plus an L2 penalty 1e-4 * sum(w**2).
 Training stops as soon as every training point is on the right side (100% accuracy), then a
 map of the plane shows where the network says +1 and where -1.
+
+Each epoch is one step over all the points at once with batch replay (stepgrad.batched: the
+graph of one point, recorded and replayed for every point); --per-sample builds one graph per
+point instead, as micrograd does (the same numbers, several times slower).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ if __package__ in (None, ""):  # run as a file (python demos/moons.py): make the
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demos._terminal import Progress, decision_map, gc_paused  # noqa: E402
-from stepgrad import Value  # noqa: E402
+from stepgrad import Value, batched, no_grad  # noqa: E402
 from stepgrad.nn import MLP, make_moons  # noqa: E402
 from stepgrad.nn.losses import hinge  # noqa: E402
 from stepgrad.nn.optim import SGD, Adam  # noqa: E402
@@ -43,6 +47,7 @@ class MoonsOptions:
     l2: float = 1e-4
     every: int = 5  # progress line every N epochs when not on a terminal
     map: bool = True
+    per_sample: bool = False  # one graph per point instead of batch replay
 
 
 @dataclass
@@ -57,15 +62,21 @@ class MoonsResult:
     points: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    fallbacks: int = 0  # with batch replay: points run one by one, over all epochs
 
 
-def svm_loss(model: MLP, scores: list[Value], labels: list[int], l2: float) -> Value:
-    """Hinge loss over the batch plus l2 * (sum of every parameter squared)."""
+def l2_penalty(model: MLP) -> Value:
+    """The sum of every parameter squared."""
     params = model.parameters()
     penalty = params[0] * params[0]
     for p in params[1:]:
         penalty = penalty + p * p
-    return hinge(scores, labels) + l2 * penalty
+    return penalty
+
+
+def svm_loss(model: MLP, scores: list[Value], labels: list[int], l2: float) -> Value:
+    """Hinge loss over the batch plus l2 * (sum of every parameter squared)."""
+    return hinge(scores, labels) + l2 * l2_penalty(model)
 
 
 def accuracy(scores: list[Value], labels: list[int]) -> float:
@@ -91,14 +102,30 @@ def run(options: MoonsOptions | None = None, out: TextIO | None = None) -> Moons
     print(f"Two moons: {o.n} points (noise {o.noise:g}, seed {o.seed})", file=out)
     print(f"{model}", file=out)
     print(f"Loss: hinge (max-margin) + {o.l2:g} * sum(w**2); {how}", file=out)
+    if o.per_sample:
+        print(f"Every epoch builds one graph per point ({o.n} graphs).", file=out)
+    else:
+        print(f"Every epoch is one batched step over all {o.n} points (batch replay; "
+              "--per-sample for one graph per point).", file=out)
+    step = batched(lambda x, t: hinge(model(x), t))  # one point's hinge loss
+    score = batched(lambda x: model(x))  # one point's score (run without gradients)
     progress = Progress(o.epochs, every=o.every, stream=out)
     losses: list[float] = []
+    fallbacks = 0
     epoch = 0
     with gc_paused():
         while True:
-            scores = [model(x) for x in points]
-            acc = accuracy(scores, labels)
-            loss = svm_loss(model, scores, labels, o.l2)
+            if o.per_sample:
+                scores = [model(x) for x in points]
+                acc = accuracy(scores, labels)
+                loss = svm_loss(model, scores, labels, o.l2)
+            else:
+                loss = step(points, labels) + o.l2 * l2_penalty(model)
+                with no_grad():
+                    numbers = score(points).losses
+                fallbacks += loss.fallbacks
+                acc = sum((s > 0) == (t > 0) for s, t in zip(numbers, labels, strict=True)) \
+                    / len(labels)
             progress.update(epoch, loss.data, acc)
             if acc == 1.0 or epoch == o.epochs:
                 break
@@ -109,7 +136,7 @@ def run(options: MoonsOptions | None = None, out: TextIO | None = None) -> Moons
                 optimizer.lr = lr * (1.0 - 0.9 * epoch / o.epochs)
             optimizer.step()
             epoch += 1
-        del scores, loss  # free the last graph before drawing the map
+        scores, loss = [], None  # free the last graph before drawing the map
         progress.finish()
         seconds = time.perf_counter() - start
         if acc == 1.0:
@@ -120,7 +147,8 @@ def run(options: MoonsOptions | None = None, out: TextIO | None = None) -> Moons
                   file=out)
         if o.map:
             print(moons_map(model, points, labels), file=out)
-    return MoonsResult(model, acc == 1.0, epoch, acc, losses, points, labels, seconds)
+    return MoonsResult(model, acc == 1.0, epoch, acc, losses, points, labels, seconds,
+                       fallbacks)
 
 
 def moons_map(model: MLP, points: list[list[float]], labels: list[int]) -> str:
@@ -161,9 +189,13 @@ def parse_args(argv: list[str] | None) -> MoonsOptions:
     parser.add_argument("--lr", type=float, default=None,
                         help="learning rate (default: adam 0.1, sgd 1.0)")
     parser.add_argument("--no-map", action="store_true", help="do not print the map")
+    parser.add_argument("--per-sample", action="store_true",
+                        help="build one graph per point, as micrograd does, instead of batch "
+                             "replay (the same numbers, slower)")
     args = parser.parse_args(argv)
     return MoonsOptions(n=args.n, noise=args.noise, epochs=args.epochs, seed=args.seed,
-                        optimizer=args.optimizer, lr=args.lr, map=not args.no_map)
+                        optimizer=args.optimizer, lr=args.lr, map=not args.no_map,
+                        per_sample=args.per_sample)
 
 
 def _at_least(low: int):

@@ -7,7 +7,7 @@ MLP of [Layer(2 -> 4, tanh), Layer(4 -> 1, sigmoid)], 17 parameters
 """
 
 from stepgrad.nn.activations import ACTIVATIONS, activation
-from stepgrad.nn.data import and_gate, make_moons, or_gate, xor
+from stepgrad.nn.data import and_gate, make_moons, make_spiral, or_gate, xor
 from stepgrad.nn.layers import MLP, Layer, Neuron
 from stepgrad.nn.losses import (
     binary_cross_entropy,
@@ -63,6 +63,7 @@ __all__ = [
     "activation",
     "and_gate",
     "make_moons",
+    "make_spiral",
     "or_gate",
     "xor",
 ]

@@ -1,4 +1,4 @@
-"""Small data sets for the demos: logic-gate truth tables and two interleaved moons.
+"""Small data sets for the demos: logic-gate truth tables, two interleaved moons, a spiral.
 
 Each function returns `(inputs, labels)`: a list of points (lists of floats) and a list of
 labels. Labels are -1 / +1 by default (what the perceptron and the hinge loss use); pass
@@ -78,5 +78,42 @@ def make_moons(
                 x += rng.gauss(0.0, noise)
                 y += rng.gauss(0.0, noise)
             samples.append(([x, y], label))
+    rng.shuffle(samples)
+    return [p for p, _ in samples], [lab for _, lab in samples]
+
+
+def make_spiral(
+    n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int | None = 0
+) -> tuple[Points, list[int]]:
+    """Arms of a spiral, one per class: the classic multi-class set (labels 0, 1, 2, ...).
+
+    Class c has `n_per_class` points (r sin t, r cos t), with the radius r going evenly from 0
+    to 1 and the angle t = 2 pi c / classes + 4 r (radians): every arm turns the same amount,
+    and the arms start evenly spaced. Gaussian noise (standard deviation `noise`) is added to
+    the angle, and the points are shuffled, all with a private random generator seeded by
+    `seed`.
+
+    >>> points, labels = make_spiral(4, classes=3, noise=0.0)
+    >>> len(points), sorted(labels)
+    (12, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+    >>> make_spiral(5, seed=2) == make_spiral(5, seed=2)
+    True
+    """
+    if isinstance(n_per_class, bool) or not isinstance(n_per_class, int) or n_per_class < 2:
+        raise ValueError(f"make_spiral: n_per_class must be a whole number >= 2, got "
+                         f"{n_per_class!r}")
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"make_spiral: classes must be a whole number >= 2, got {classes!r}")
+    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"make_spiral: noise must be a number >= 0, got {noise!r}")
+    rng = random.Random(seed)
+    samples: list[tuple[list[float], int]] = []
+    for c in range(classes):
+        for i in range(n_per_class):
+            r = i / (n_per_class - 1)
+            t = 2.0 * math.pi * c / classes + 4.0 * r
+            if noise:
+                t += rng.gauss(0.0, noise)
+            samples.append(([r * math.sin(t), r * math.cos(t)], c))
     rng.shuffle(samples)
     return [p for p, _ in samples], [lab for _, lab in samples]

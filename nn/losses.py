@@ -473,6 +473,26 @@ def _class_index(t: Any, classes: int, i: int) -> int | None:
     return None
 
 
+def _one_hot(t: Value, classes: int, i: int) -> list[Value]:
+    """A class index held by a Value (`batched` passes every number of a sample as a Value)
+    as a one-hot row of Values, built without a branch: r_j = relu(1 - |t - j|) is exactly 1
+    where t = j and exactly 0 at every other whole number. The checks only compare numbers,
+    so under `batched` they are guards that every valid sample passes; a sample that fails
+    one runs on its own, with the error below."""
+    k = t.data
+    if not (k >= 0.0 and k <= classes - 1):
+        raise ValueError(
+            f"cross_entropy: target {i} is class {_show(k)}, but there are {classes} classes "
+            f"(indices 0 to {classes - 1})"
+        )
+    row = [(1.0 - abs(t - j)).relu() for j in range(classes)]
+    if sum(r.data * r.data for r in row) != 1.0:  # 1 only when one r_j is 1: a whole number
+        raise ValueError(
+            f"cross_entropy: target {i} is {_show(k)}; a class index must be a whole number"
+        )
+    return row
+
+
 def _probability_row(t: Any, classes: int, i: int) -> list[Any]:
     items = _as_list(t, "cross_entropy", "a target")
     row = [_target(r, "cross_entropy", i, "target") for r in items]
@@ -494,8 +514,9 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     """Softmax cross-entropy: mean over samples of -log softmax(x)_t = log sum_j e^x_j - x_t.
 
     `logits_batch` is a list of rows of raw scores (one row per sample, one score per class);
-    each target is a class index 0..C-1, or a row of C probabilities r (one-hot or soft), for
-    which the loss is -sum_j r_j log softmax(x)_j. A single row with a single class index is a
+    each target is a class index 0..C-1 (a Value holding one too, as `batched` passes it), or
+    a row of C probabilities r (one-hot or soft), for which the loss is
+    -sum_j r_j log softmax(x)_j. A single row with a single class index is a
     batch of one. dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy.
 
     >>> from stepgrad import Value
@@ -530,8 +551,11 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
                 "every row needs one logit per class"
             )
         shifted, log_total, m = _shift(xs)
-        k = _class_index(t, classes, i)
-        r = _probability_row(t, classes, i) if k is None else None
+        if isinstance(t, Value):  # a class index from `batched`: a one-hot row, same numbers
+            k, r = None, _one_hot(t, classes, i)
+        else:
+            k = _class_index(t, classes, i)
+            r = _probability_row(t, classes, i) if k is None else None
         for j, zj in enumerate(shifted):
             if zj is None and (j == k if r is None else _data(r[j]) != 0.0):
                 raise _too_far(loss, xs[j], m, f"in row {i} the logit of class {j}")
@@ -541,7 +565,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
             # a Value target (from `batched`) keeps its zero terms: they add exactly 0, and
             # the graph then has the same shape whatever the class
             parts = [rj * (log_total - zj) for rj, zj in zip(r, shifted, strict=True)
-                     if isinstance(rj, Value) or rj != 0.0]
+                     if zj is not None and (isinstance(rj, Value) or rj != 0.0)]
             terms.append(_total(parts))
     return _mean(terms, loss)
 

@@ -563,6 +563,43 @@ print("dL/ds =", [round(v.grad, 4) for v in s])
 **Try it:** make the right answer class 2 (`r = [0.0, 1.0, 0.0]` and `[1]` in
 `cross_entropy`). Which gradient is negative now?
 
+## Three classes, the whole data set at once
+
+Three spirals, one class each: 300 points. `batched` takes the loss of **one** point, records
+its graph once and replays it for every point, so one training step over all 300 points takes
+a few milliseconds. `loss.sample(i)` gives point i's own ordinary graph, where we check y - r
+once more.
+
+# %%
+from stepgrad import batched
+from stepgrad.nn import MLP, Adam, make_spiral
+
+X, T = make_spiral(100, classes=3, seed=0)  # T: class indices 0, 1, 2
+model = MLP(2, [16, 16, 3], seed=0)
+step = batched(lambda x, t: cross_entropy([model(x)], [t]))  # the loss of ONE point
+opt = Adam(model.parameters(), lr=0.02)
+for _ in range(100):
+    loss = step(X, T)  # the mean over all 300 points
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+right = sum(max(range(3), key=lambda k: model(x)[k].data) == t
+            for x, t in zip(X, T, strict=True))
+print(f"after 100 epochs: loss {loss.data:.4f}, {right} of {len(X)} points right")
+
+# %%
+graph = loss.sample(0)  # point 0 on the ordinary engine
+model.zero_grad()
+graph.backward()
+y = softmax(model(X[0]))
+r = [1.0 if k == T[0] else 0.0 for k in range(3)]
+print("point 0: y - r =", [round(v.data - rk, 4) for v, rk in zip(y, r, strict=True)])
+print("point 0: dL/dz =", [round(n.b.grad, 4) for n in model.layers[-1].neurons])
+
+# %% [markdown]
+The gradient at an output neuron's bias is dL/dz for its score z. **Try it:** check point 5
+(`loss.sample(5)`, `X[5]`, `T[5]`).
+
 ## Entropy, cross-entropy and KL: the coin
 
 A coin lands heads 90% of the time: p = (0.9, 0.1). Our model says 60%: q = (0.6, 0.4).

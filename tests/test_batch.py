@@ -274,3 +274,153 @@ def test_bad_batches_are_clear():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert step([1.0, 2.0]).data == 3.0
+
+
+# ----- the numpy layout (operations of one depth done together) and what each call re-reads --
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shared_inputs_and_nodes_that_only_feed_guards(backend):
+    w, v = Value(0.8, label="w"), Value(-0.3, label="v")
+
+    def fn(x, y):
+        a, b = w * x, v * x  # the same depth; b only feeds the guard
+        if b.data < 1.0:
+            return (a * a + a * y + y * y).tanh() + (w * y) * (v * y)
+        return a.relu()
+
+    X = [0.5, -1.0, 2.0, -4.0, 3.0, -5.0]  # v * x >= 1 for the last two: they fall back
+    Y = [1.0, 0.2, -0.7, 0.3, 1.1, -2.0]
+    check(fn, [w, v], (X, Y), backend, expect_fallbacks=2)
+
+
+def test_numpy_chunks_of_a_large_batch(monkeypatch):
+    pytest.importorskip("numpy")
+    from stepgrad import batch_numpy
+
+    monkeypatch.setattr(batch_numpy, "CELLS", 1)  # 64 samples per pass
+    X, rng = data(5, 150, 2)
+    X[70][0] = X[140][0] = 50.0  # two samples in later chunks take the other branch
+    Y = [rng.uniform(-1, 1) for _ in X]
+    model = MLP(2, [4, 1], activation="relu", seed=5)
+
+    def fn(x, y):
+        out = model(x)
+        far = (out * 0.0 + x[0]).data >= 10.0  # x[0] as a Value in every sample
+        return abs(out - y) if far else (out - y) ** 2
+
+    got = check(fn, model.parameters(), (X, Y), "numpy", expect_fallbacks=2)
+    want = [fn(x, y).data for x, y in zip(X, Y, strict=True)]
+    assert all(close(a, b) for a, b in zip(got.losses, want, strict=True))
+    model.zero_grad()
+    assert close(batched(fn, backend="numpy")(X[:10], Y[:10]).data,
+                 sum(want[:10]) / 10)  # another size: other arrays, same numbers
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_call_sees_what_changed_since_the_last(backend):
+    """The recorded graph is reused only when a call records the very same graph: new
+    parameter values, a changed Python number, another model, a guard that now comes out
+    the other way all give the numbers of the per-sample engine."""
+    X, rng = data(9, 12, 2)
+    Y = [rng.uniform(-1, 1) for _ in X]
+    setting = {"scale": 0.5, "model": MLP(2, [3, 1], activation="tanh", seed=1)}
+
+    def fn(x, y):
+        out = setting["model"](x)
+        if setting["model"].parameters()[0].data > 0:  # a guard on a parameter
+            out = out * 2.0
+        return (out - y) ** 2 * setting["scale"]
+
+    step = batched(fn, backend=backend)
+    for change in ["none", "values", "scale", "model", "guard"]:
+        model = setting["model"]
+        if change == "values":
+            for p in model.parameters():
+                p.data += 0.1
+        elif change == "scale":
+            setting["scale"] = 3.0
+        elif change == "model":
+            setting["model"] = model = MLP(2, [3, 1], activation="relu", seed=2)
+        elif change == "guard":
+            first = model.parameters()[0]
+            first.data = -first.data if first.data > 0 else 1.0
+        want, want_grads = per_sample(fn, model.parameters(), X, Y)
+        got = step(X, Y)
+        assert got.fallbacks == 0
+        got.backward()
+        assert close(got.data, want), change
+        for p, g in zip(model.parameters(), want_grads, strict=True):
+            assert close(p.grad, g, max(map(abs, want_grads))), change
+        model.zero_grad()
+
+
+# ----- class indices as targets ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 12), k=st.integers(2, 4))
+def test_class_index_targets_replay_without_fallback(backend, seed, n, k):
+    X, rng = data(seed, n, 2)
+    T = [rng.randrange(k) for _ in X]  # whole numbers: each becomes an input of the graph
+    model = MLP(2, [5, k], activation="relu", seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = check(lambda x, t: L.cross_entropy([model(x)], [t]), model.parameters(), (X, T),
+                    backend)
+    assert got.why == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_bad_class_index_is_named(backend):
+    model = MLP(2, [3], seed=0)
+    step = batched(lambda x, t: L.cross_entropy([model(x)], [t]), backend=backend)
+    X = [[0.1, 0.2], [0.3, -0.4], [1.0, 2.0]]
+    with pytest.raises(ValueError, match=r"sample 2 .*target 1 is class 3, but there are 3"):
+        step(X, [0, 2, 3])
+    with pytest.raises(ValueError, match=r"sample 1 .*1\.5; a class index must be a whole"):
+        step(X, [0, 1.5, 2])
+    with pytest.raises(ValueError, match=r"sample 0 .*class -1"):
+        step(X, [-1, 1, 2])
+
+
+def test_a_value_class_index_is_the_same_loss():
+    rows = [[Value(0.3), Value(-1.2), Value(2.0)], [Value(5.0), Value(5.0), Value(-800.0)]]
+    for row in rows:
+        for k in range(3):
+            a = L.cross_entropy([row], [k])
+            a.backward()
+            want = [x.grad for x in row]
+            for x in row:
+                x.zero_grad()
+            b = L.cross_entropy([row], [Value(float(k))])
+            b.backward()
+            assert b.data == a.data
+            assert [x.grad for x in row] == want
+            for x in row:
+                x.zero_grad()
+    with pytest.raises(ValueError, match="class 7, but there are 3"):
+        L.cross_entropy([rows[0]], [Value(7.0)])
+    with pytest.raises(ValueError, match="0.5; a class index must be a whole number"):
+        L.cross_entropy([rows[0]], [Value(0.5)])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_batched_functions_in_turn(backend):
+    """Each keeps its compiled tape; the arrays of the numpy backend go to the latest one."""
+    X, rng = data(21, 40, 2)
+    Y = [rng.uniform(-1, 1) for _ in X]
+    a, b = MLP(2, [4, 1], seed=1), MLP(2, [6, 1], activation="tanh", seed=2)
+    fa = lambda x, y: (a(x) - y) ** 2  # noqa: E731
+    fb = lambda x, y: abs(b(x) - y)  # noqa: E731
+    steps = {id(fa): batched(fa, backend=backend), id(fb): batched(fb, backend=backend)}
+    for fn, model, cols in [(fa, a, (X, Y)), (fb, b, (X, Y)), (fa, a, (X[:7], Y[:7])),
+                            (fb, b, (X, Y)), (fa, a, (X, Y))]:
+        want, want_grads = per_sample(fn, model.parameters(), *cols)
+        got = steps[id(fn)](*cols)
+        got.backward()
+        assert close(got.data, want)
+        for p, g in zip(model.parameters(), want_grads, strict=True):
+            assert close(p.grad, g, max(map(abs, want_grads)))
+        model.zero_grad()

@@ -38,11 +38,33 @@ def test_micrograd_sgd_schedule_also_works():
     check(result)
 
 
+def test_batch_replay_and_per_sample_train_the_same_way():
+    """The default (batch replay) and --per-sample give the same losses, epoch by epoch."""
+    runs = [moons.run(moons.MoonsOptions(n=30, epochs=8, map=False, per_sample=p),
+                      out=io.StringIO()) for p in (False, True)]
+    batch, one_by_one = runs
+    assert len(batch.losses) == len(one_by_one.losses) == 8 and batch.fallbacks == 0
+    for a, b in zip(batch.losses, one_by_one.losses, strict=True):
+        assert abs(a - b) <= 1e-12 * max(1.0, abs(b))
+    for p, q in zip(batch.model.parameters(), one_by_one.model.parameters(), strict=True):
+        assert abs(p.data - q.data) <= 1e-9
+
+
+def test_per_sample_reaches_100_percent_and_says_how_it_trains():
+    out = io.StringIO()
+    result = moons.run(moons.MoonsOptions(n=30, map=False, per_sample=True), out=out)
+    assert result.solved and "one graph per point" in out.getvalue()
+    check(result)
+    out = io.StringIO()
+    moons.run(moons.MoonsOptions(n=30, map=False), out=out)
+    assert "one batched step over all 30 points" in out.getvalue()
+
+
 def test_command_line_options():
     o = moons.parse_args(["--n", "50", "--noise", "0.2", "--epochs", "10", "--seed", "3",
-                          "--optimizer", "sgd", "--lr", "0.5", "--no-map"])
+                          "--optimizer", "sgd", "--lr", "0.5", "--no-map", "--per-sample"])
     assert o == moons.MoonsOptions(n=50, noise=0.2, epochs=10, seed=3, optimizer="sgd",
-                                   lr=0.5, map=False)
+                                   lr=0.5, map=False, per_sample=True)
     assert moons.parse_args([]) == moons.MoonsOptions()
 
 

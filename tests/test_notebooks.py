@@ -230,6 +230,12 @@ def check_losses(nb) -> None:
     expected = [round(p - r, 4) for p, r in zip(soft, [1, 0, 0], strict=True)]
     assert numbers(line_after(lines, "y - r =")) == expected
     assert numbers(line_after(lines, "dL/ds =")) == expected
+    # the spirals, trained with batched: 95% or more, and y - r on point 0's own graph
+    loss, right, total = numbers(line_after(lines, "after 100 epochs: loss"))[1:]
+    assert total == 300 and right >= 285 and 0.0 < loss < 0.3
+    y_minus_r = numbers(line_after(lines, "point 0: y - r ="))[1:]
+    assert len(y_minus_r) == 3 and abs(sum(y_minus_r)) < 1e-3
+    assert numbers(line_after(lines, "point 0: dL/dz ="))[1:] == y_minus_r
     p, q = [0.9, 0.1], [0.6, 0.4]
     h = -sum(pi * math.log2(pi) for pi in p)
     hpq = -sum(pi * math.log2(qi) for pi, qi in zip(p, q, strict=True))
