@@ -59,6 +59,8 @@ def inputs_within(focus: Value, depth: int) -> set[Value]:
     frontier = [focus]
     for _ in range(depth):
         frontier = [p for node in frontier for p in node._parents if p not in shown]
+        if not frontier:  # every input is in: a larger depth adds nothing (depth=10**12)
+            break
         shown.update(frontier)
     return shown
 

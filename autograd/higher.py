@@ -15,13 +15,13 @@ graph needs somewhere else to live: the Values that `grad()` returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
 from stepgrad.backward import topological_order
 from stepgrad.ops import BINARY, CONSTANT
 from stepgrad.ops import show as _show
-from stepgrad.value import VALUES, Value
+from stepgrad.value import VALUES, Value, describe
 
 __all__ = ["grad"]
 
@@ -49,6 +49,12 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__} {output!r}")
+    if isinstance(inputs, (Mapping, Set, str)) or not isinstance(inputs, (Value, Iterable)):
+        # a set or dict has no order of the learner's: the results would come back mixed up
+        raise TypeError(
+            "grad: inputs must be a Value or a list of Values in a fixed order (such as "
+            f"[a, b]), got {describe(inputs)}"
+        )
     wanted = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for i, x in enumerate(wanted):
         if not isinstance(x, Value):

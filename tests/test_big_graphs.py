@@ -276,3 +276,33 @@ def test_edge_rows_are_packed_without_losing_a_name():
         names.append(n)
     assert names == [gp.backward_pass.names[v] for v in gp.backward_pass.order]
     assert "" in data["names"] and len(data["edges"]) == 5 * gp.backward_pass.total
+
+
+def test_a_depth_larger_than_the_graph_draws_everything_and_never_hangs():
+    # depth=10**12 (a learner's "all of it") once looped 10**12 times after the inputs ran
+    # out; the thread is only a guard so that the bug fails the test instead of hanging it
+    import threading
+
+    loss = xor_loss()
+    out = next(v for v in topological_order(loss) if v.label == "L2.n1")
+    result: dict[str, str] = {}
+    worker = threading.Thread(target=lambda: result.update(
+        big=draw(loss, focus=out, depth=10**12).source,
+        all=draw(loss, focus=out, depth=len(topological_order(loss))).source), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "draw(focus=..., depth=10**12) did not finish"
+    every = {k for k in boxes(result["all"]) if k.startswith("n")}
+    assert {k for k in boxes(result["big"]) if k.startswith("n")} == every
+    assert len(every) == len(inputs_of(out))
+
+
+def inputs_of(v: Value) -> set[Value]:
+    """v and every value it is computed from."""
+    seen, todo = {v}, [v]
+    while todo:
+        for p in todo.pop().inputs:
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return seen

@@ -281,6 +281,19 @@ def test_unused_inputs_are_an_error_or_none():
         grad([y], x)
 
 
+def test_inputs_without_a_fixed_order_are_refused():
+    # a set (or a dict's keys) has no order the learner chose: the gradients came back in
+    # the set's own order, so grad(y, {a, b}) could silently give (dy/db, dy/da)
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    y = a * 3 + b * 5
+    for inputs in ({a, b}, frozenset((a, b)), {a: 1, b: 2}, 5, "ab"):
+        with pytest.raises(TypeError, match=r"^grad: inputs must be a Value or a list of "
+                           r"Values in a fixed order \(such as \[a, b\]\), got "):
+            grad(y, inputs)
+    assert [g.data for g in grad(y, (a, b))] == [3.0, 5.0]
+    assert [g.data for g in grad(y, iter([b, a]))] == [5.0, 3.0]
+
+
 def test_a_constant_gradient_has_no_graph_so_its_derivative_is_unused():
     x = Value(1.5, label="x")
     (g,) = grad(x * 3 + 1, x, create_graph=True)
