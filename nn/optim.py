@@ -15,7 +15,7 @@ last digits. A parameter that no backward pass has reached (p.grad_computed is F
 alone, as torch skips parameters whose grad is None. `lr` is a plain attribute: set it by hand
 or let a schedule from `nn.schedules` change it.
 
->>> from stepgrad import Value
+>>> from stepgrad import Value, passes
 >>> w = Value(3.0)
 >>> opt = SGD([w], lr=0.1)
 >>> for _ in range(3):
@@ -31,7 +31,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Set
 from typing import Any
 
-from stepgrad import Value
+from stepgrad import Value, passes
 from stepgrad.nn import _argcheck
 
 __all__ = ["SGD", "AdaGrad", "Adagrad", "Adam", "Optimizer", "RMSProp", "RMSprop"]
@@ -143,6 +143,15 @@ class Optimizer:
         every parameter, the state and the step count stay exactly as they were.
         """
         name = type(self).__name__
+        if passes.live:  # a half-done stepped pass holds half-built gradients: never use them
+            for live in passes.live:
+                if not live._nodes.isdisjoint(self.params):
+                    raise RuntimeError(
+                        f"{name}.step(): a stepped backward pass over these parameters is not "
+                        f"finished ({len(live.steps)} of {live.total} steps done), so their "
+                        "gradients are not complete. Finish it with .run(), or call "
+                        "loss.backward(), then step."
+                    )
         updates: list[tuple[Value, float, State]] = []
         for i, p in enumerate(self.params, start=1):
             if not p.grad_computed:

@@ -320,3 +320,21 @@ def test_numpy_scalars_are_numbers_and_arrays_are_refused():
     with pytest.raises(TypeError,
                        match=r"^SGD: parameter 1 must be a Value, got float64 (np.float64\()?1.0"):
         SGD(np.array([1.0, 2.0]), lr=0.1)
+
+
+def test_step_refuses_a_half_done_stepped_pass_and_changes_nothing():
+    """Review finding: step() in the middle of a stepped pass used half-built gradients."""
+    from stepgrad.nn.optim import SGD as _SGD
+
+    w = Value(1.0, label="w")
+    y = w * w
+    p = y.backward_steps()
+    next(p)
+    opt = _SGD([w], lr=0.1)
+    with pytest.raises(RuntimeError, match=r"^SGD.step\(\): a stepped backward pass .* "
+                                           r"\(1 of 2 steps done\)"):
+        opt.step()
+    assert w.data == 1.0
+    p.run()
+    opt.step()
+    assert w.data == pytest.approx(0.8)
