@@ -134,6 +134,19 @@ def demo_loss(Value, model, xs, ys):
     return data_loss + reg_loss, sum(accuracy) / len(accuracy)
 
 
+def backward_and_update(total_loss, params, zero_grad, k: int) -> list[float]:
+    """The demo's step after the forward pass: zero the gradients, backward(), then SGD with
+    micrograd's decaying rate for step k. Returns the gradients the update used."""
+    for p in params:
+        zero_grad(p)
+    total_loss.backward()
+    grads = [p.grad for p in params]
+    lr = 1.0 - 0.9 * k / 100
+    for p, g in zip(params, grads, strict=True):
+        p.data -= lr * g
+    return grads
+
+
 def training_steps(Value, zero_grad, model, repeat: int, freed: bool = False,
                    points: int = 100) -> dict:
     """The demo's loop: forward, zero_grad, backward, SGD; time every step (warm-up first).
@@ -154,14 +167,8 @@ def training_steps(Value, zero_grad, model, repeat: int, freed: bool = False,
             gc.collect()
         t0, c0 = time.perf_counter(), time.process_time()
         total_loss, acc = demo_loss(Value, model, xs, ys)
-        for p in params:
-            zero_grad(p)
-        total_loss.backward()
-        if k == 0:
-            first_grads = [p.grad for p in params]
-        lr = 1.0 - 0.9 * k / 100
-        for p in params:
-            p.data -= lr * p.grad
+        grads = backward_and_update(total_loss, params, zero_grad, k)
+        first_grads = grads if k == 0 else first_grads
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         losses.append(total_loss.data)
@@ -229,14 +236,8 @@ def batched_steps(Value, zero_grad, model, repeat: int, points: int, backend: st
     for k in range(repeat + 1):
         t0, c0 = time.perf_counter(), time.process_time()
         total_loss = step(xs, ys) + 1e-4 * sum(p * p for p in params)
-        for p in params:
-            zero_grad(p)
-        total_loss.backward()
-        if k == 0:
-            first_grads = [p.grad for p in params]
-        lr = 1.0 - 0.9 * k / 100
-        for p in params:
-            p.data -= lr * p.grad
+        grads = backward_and_update(total_loss, params, zero_grad, k)
+        first_grads = grads if k == 0 else first_grads
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         losses.append(total_loss.data)
