@@ -99,6 +99,8 @@ class Value:
     # `_op` is the node's entry in the table of operations (None for an input). A one-input
     # node has no second local gradient, so its `_local2` slot holds the operation's exact
     # constant instead (the 2 of `a * 2`, the slope of leaky_relu; None if it has none).
+    # The nodes operations make leave `_label` unset until a learner names them (the `label`
+    # property reads "" then): one store less per node, one reference less for the collector.
     __slots__ = ("data", "_grad", "_label", "_op", "_in1", "_local1", "_in2", "_local2")
 
     # numpy: `np.float64(2) * v` and `array * v` call Value's own __rmul__ (a Value, or a clear
@@ -170,7 +172,10 @@ class Value:
     @property
     def label(self) -> str:
         """The learner's name for this value ("" for none), shown when stepping and drawing."""
-        return self._label
+        try:
+            return self._label
+        except AttributeError:  # a value an operation made has no label until one is set
+            return _NO_LABEL
 
     @label.setter
     def label(self, label: str | None) -> None:
@@ -320,10 +325,12 @@ class Value:
         node = _new(Value)
         node.data = out
         node._grad = None
-        node._label = _NO_LABEL
         node._op = _ADD
         if not grad_mode.disabled or grad_mode.is_grad_enabled():
-            node._in1, node._local1, node._in2, node._local2 = self, 1.0, other, 1.0
+            node._in1 = self  # one store per slot: quicker than packing a tuple to unpack it
+            node._local1 = 1.0
+            node._in2 = other
+            node._local2 = 1.0
         else:
             node._in1 = node._in2 = node._local2 = None
             node._local1 = 0.0
@@ -350,11 +357,13 @@ class Value:
         node = _new(Value)
         node.data = out
         node._grad = None
-        node._label = _NO_LABEL
         node._op = _MUL
         # the local gradients are the inputs' numbers: always finite
         if not grad_mode.disabled or grad_mode.is_grad_enabled():
-            node._in1, node._local1, node._in2, node._local2 = self, y, other, x
+            node._in1 = self
+            node._local1 = y
+            node._in2 = other
+            node._local2 = x
         else:
             node._in1 = node._in2 = node._local2 = None
             node._local1 = 0.0
@@ -412,7 +421,6 @@ class Value:
             raise _holds(self, "relu")
         node = _new(Value)
         node._grad = None
-        node._label = _NO_LABEL
         node._op = _RELU
         node._in2 = node._local2 = None
         if x > 0.0:
@@ -490,7 +498,6 @@ def _unary(op: Op, a: Value) -> Value:
     node = _new(Value)
     node.data = out
     node._grad = None
-    node._label = _NO_LABEL
     node._op = op
     node._in2 = node._local2 = None
     # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
@@ -525,7 +532,6 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
     node = _new(Value)
     node.data = out
     node._grad = None
-    node._label = _NO_LABEL
     node._op = op
     node._in2 = None
     node._local2 = c  # a one-input node keeps its constant in the second local gradient's slot
@@ -560,7 +566,6 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
     node = _new(Value)
     node.data = out
     node._grad = None
-    node._label = _NO_LABEL
     node._op = op
     if not grad_mode.disabled or grad_mode.is_grad_enabled():
         try:
@@ -586,9 +591,9 @@ def _where(op: Op, operands: tuple[Value | float, ...]) -> str:
     known: list[str] = []
     keys = ("x", "y") if op.kind != CONSTANT else ("x", "c")
     for key, v in zip(keys, operands, strict=False):
-        if isinstance(v, Value) and v._label:
-            names[key] = v._label
-            known.append(f"{v._label} = {_show(v.data)}")
+        if isinstance(v, Value) and v.label:
+            names[key] = v.label
+            known.append(f"{v.label} = {_show(v.data)}")
         else:
             names[key] = _show(v.data if isinstance(v, Value) else v)
     text = op.formula_text.format(x=names.get("x", "?"), y=names.get("y", "?"),
@@ -675,7 +680,7 @@ def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
 
 def _holds(value: Value, op: str) -> ValueError:
     """The error for an input that holds nan or an infinity (its .data was set by hand)."""
-    who = value._label or "an input"
+    who = value.label or "an input"
     return ValueError(
         f"'{op}': {who} holds {value.data}, not a finite number (was its .data set by hand?); "
         "a Value must always hold a finite number"
@@ -693,7 +698,7 @@ def _first_not_finite(op: str, parents: tuple[Value, ...]) -> ValueError | None:
 
 def _inputs(parents: tuple[Value, ...]) -> str:
     """The inputs of an operation for a message: '2, 3', or 'a = 2, b = 3' with labels."""
-    return ", ".join(f"{p._label} = {_show(p.data)}" if p._label else _show(p.data)
+    return ", ".join(f"{p.label} = {_show(p.data)}" if p.label else _show(p.data)
                      for p in parents)
 
 
