@@ -8,8 +8,12 @@ micrograd 0.1.0 is installed from the package index into its own virtual environ
 (bench/.venv-micrograd, created on the first run). Every workload runs in a fresh process per
 engine; the code is the same file (bench/workloads.py), only the `Value` class differs.
 Python's garbage collector stays on, as users run it. Times are CPU seconds of the process
-(time.process_time), medians over the timed repeats after one warm-up; wall-clock times are in
-the --json output too.
+(time.process_time) after one warm-up: for a training step the mean over the timed steps (a
+full collection comes about every other step, so single steps differ), for a graph the median
+of the timed repeats; wall-clock times are in the --json output too. With --baseline-python,
+this checkout and the baseline run in turns (--rounds pairs of processes) and the ratio is the
+median of the rounds' ratios: the shared machine's speed drifts more between runs than the
+engines differ.
 
 Targets (from the project's issues): a training step at least 5x faster than micrograd's, and at
 most 0.4x micrograd's memory per graph node; with batch replay (stepgrad.batched) the moons step
@@ -23,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -35,6 +40,7 @@ SPEEDUP_TARGET = 5.0
 MEMORY_TARGET = 0.4
 AGREE = 1e-9  # both engines must compute the same numbers, up to rounding
 ORDER = ["moons", "moons-freed", "nn", "batch", "chain", "sum", "memory"]
+TRAINING = ("moons", "moons-freed", "nn")  # timed step by step: --steps of them
 # batch replay (issue 11): (points, backend) -> at least this many times faster than micrograd
 BATCH_TARGETS = {(100, "python"): 100.0, (100, "numpy"): 300.0, (1000, "python"): 150.0,
                  (1000, "numpy"): 1000.0}
@@ -97,19 +103,19 @@ def verdict(ok: bool) -> str:
 
 def training_row(label: str, sg: dict, mg: dict, notes: list[str]) -> list[str]:
     """Table row for a training step, plus notes on agreement between the engines."""
-    speedup = mg["median"] / sg["median"]
+    speedup = mg["figure"] / sg["figure"]
     diffs = [abs(a - b) for a, b in zip(sg["losses"], mg["losses"], strict=True)]
     gdiff = max(abs(a - b) for a, b in zip(sg["first_grads"], mg["first_grads"], strict=True))
     notes.append(
         f"{label}: loss {sg['losses'][0]:.15f} (stepgrad) vs {mg['losses'][0]:.15f} "
         f"(micrograd) at step 1; largest loss difference over {len(diffs)} steps "
         f"{max(diffs):.1e}, largest gradient difference at step 1 {gdiff:.1e}; "
-        f"{sg['parameters']} parameters; mean step {ms(sg['mean'])} vs {ms(mg['mean'])}"
+        f"{sg['parameters']} parameters; median step {ms(sg['median'])} vs {ms(mg['median'])}"
     )
     target = f">= {SPEEDUP_TARGET:g}x {verdict(speedup >= SPEEDUP_TARGET)}"
     if max(diffs) > AGREE or gdiff > AGREE:
         target = "engines disagree: FAIL"
-    return [label, ms(sg["median"]), ms(mg["median"]), f"{speedup:.1f}x faster", target]
+    return [label, ms(sg["figure"]), ms(mg["figure"]), f"{speedup:.1f}x faster", target]
 
 
 def graph_row(label: str, sg: dict, mg: dict, notes: list[str]) -> list[str]:
@@ -180,23 +186,40 @@ def batch_rows(sg: dict, mg: dict, notes: list[str]) -> list[list[str]]:
     return rows
 
 
-def baseline_row(workload: str, sg: dict, base: dict, mg: dict) -> list[str]:
-    """This checkout against a baseline stepgrad (an earlier commit), on one workload."""
-    problem = sg.get("error") or base.get("error") or mg.get("error")
+def baseline_figures(workload: str, result: dict) -> dict | None:
+    """The result a baseline comparison uses: for batch, the numpy backend at 1,000 points."""
+    if result.get("error") or result.get("skipped"):
+        return None
+    if workload == "batch":
+        result = result["1000"].get("numpy", result["1000"].get("micrograd", {}))
+        return result if "median" in result else None
+    return result
+
+
+def baseline_row(workload: str, pairs: list[tuple[dict, dict]], mg: dict) -> list[str]:
+    """This checkout against a baseline stepgrad (an earlier commit), on one workload, from
+    `pairs` of (this checkout, baseline) results that ran in turns."""
+    problem = next((r.get("error") for pair in pairs for r in pair if r.get("error")), None)
     if problem:
-        return [workload, "-", "-", "-", problem[:40]]
-    if workload == "batch":  # several times in one workload: the numpy one at 1,000 points
-        sg, base, mg = (r["1000"].get("numpy", r["1000"].get("micrograd", {}))
-                        for r in (sg, base, mg))
-        if "median" not in sg or "median" not in base:
-            return [workload, "-", "-", "-", "skipped"]
-    if "median" in sg:  # a time: ratio = baseline / this checkout (above 1: faster now)
-        vs_mg = f"{mg['median'] / base['median']:.1f}x faster" if "median" in mg else "-"
-        return [workload, ms(sg["median"]), ms(base["median"]),
-                f"{base['median'] / sg['median']:.2f}x faster", vs_mg]
+        return [workload, "-", "-", "-", "-", problem[:40]]
+    found = [(baseline_figures(workload, a), baseline_figures(workload, b)) for a, b in pairs]
+    found = [(a, b) for a, b in found if a is not None and b is not None]
+    if not found:
+        return [workload, "-", "-", "-", "-", "skipped"]
+    mg = baseline_figures(workload, mg) or {}
+    if "median" in found[0][0]:  # a time: ratio = baseline / this checkout (above 1: faster now)
+        key = "figure" if "figure" in found[0][0] else "median"
+        ratios = sorted(b[key] / a[key] for a, b in found)
+        ours = statistics.median(a[key] for a, _ in found)
+        theirs = statistics.median(b[key] for _, b in found)
+        vs_mg = f"{mg[key] / theirs:.1f}x faster" if key in mg else "-"
+        spread = f"{ratios[0]:.2f}-{ratios[-1]:.2f}" if len(ratios) > 1 else "-"
+        return [workload, ms(ours), ms(theirs), f"{statistics.median(ratios):.2f}x faster",
+                spread, vs_mg]
+    sg, base = found[0]
     key = "build_per_node"  # memory: ratio = this checkout / baseline (below 1: smaller now)
     return [f"{workload} per node", f"{sg[key]:.0f} B", f"{base[key]:.0f} B",
-            f"{sg[key] / base[key]:.2f}x", f"{base[key] / mg[key]:.2f}x"]
+            f"{sg[key] / base[key]:.2f}x", "-", f"{base[key] / mg[key]:.2f}x"]
 
 
 def print_table(rows: list[list[str]], header: list[str] | None = None) -> None:
@@ -217,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         "moons step with the previous graph freed and collected before each step.",
     )
     parser.add_argument("--repeat", type=int, default=None,
-                        help="timed repeats after one warm-up (default 5, --quick 2)")
+                        help="timed repeats of a graph after one warm-up (default 5, --quick 2)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="timed training steps after one warm-up (default 12, --quick 3)")
     parser.add_argument("--size", type=int, default=None,
                         help="nodes in chain/sum/memory (default 100000, --quick 20000)")
     parser.add_argument("--quick", action="store_true", help="smaller and fewer: a smoke test")
@@ -231,8 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-python", default=None,
                         help="also run stepgrad from this interpreter (say, a venv with an "
                         "earlier commit installed) and print this checkout's ratio to it")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --baseline-python: how many times this checkout and the "
+                        "baseline run in turns on each workload (default 3)")
     args = parser.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 5)
+    steps = args.steps or (3 if args.quick else 12)
     size = args.size or (20_000 if args.quick else 100_000)
     chosen = [w.strip() for w in args.only.split(",") if w.strip()]
     unknown = sorted(set(chosen) - set(ORDER))
@@ -245,9 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"stepgrad: this checkout, {sys.executable}")
     print(f"micrograd: {mg_python}")
     print(f"Python {platform.python_version()}, {os.cpu_count()} CPU(s), garbage collector ON "
-          f"in every workload; {repeat} timed repeats after a warm-up, graphs of {size:,} nodes")
-    print("Times are the median CPU time (time.process_time) of one step or one graph, "
-          "building, backward and freeing included; ratio = micrograd / stepgrad.")
+          f"in every workload; {steps} timed training steps and {repeat} timed repeats of a "
+          f"graph after a warm-up, graphs of {size:,} nodes")
+    print("Times are CPU time (time.process_time): the mean of a training step, the median of "
+          "a graph, building, backward and freeing included; ratio = micrograd / stepgrad.")
     print()
 
     start = time.perf_counter()
@@ -256,13 +286,19 @@ def main(argv: list[str] | None = None) -> int:
     baseline_rows: list[list[str]] = []
     notes: list[str] = []
     for workload in [w for w in ORDER if w in chosen]:
-        sg = run_one(sys.executable, "stepgrad", workload, repeat, size)
-        mg = run_one(mg_python, "micrograd", workload, repeat, size)
+        n = steps if workload in TRAINING else repeat
+        sg = run_one(sys.executable, "stepgrad", workload, n, size)
+        mg = run_one(mg_python, "micrograd", workload, n, size)
         results[workload] = {"stepgrad": sg, "micrograd": mg}
-        if args.baseline_python:
-            base = run_one(args.baseline_python, "stepgrad", workload, repeat, size)
-            results[workload]["baseline"] = base
-            baseline_rows.append(baseline_row(workload, sg, base, mg))
+        if args.baseline_python:  # in turns: this checkout, the baseline, this checkout, ...
+            rounds = 1 if workload == "memory" else max(1, args.rounds)
+            pairs = []
+            for i in range(rounds):
+                ours = sg if i == 0 else run_one(sys.executable, "stepgrad", workload, n, size)
+                pairs.append((ours, run_one(args.baseline_python, "stepgrad", workload, n, size)))
+            results[workload]["baseline"] = [b for _, b in pairs]
+            results[workload]["rounds"] = [a for a, _ in pairs]
+            baseline_rows.append(baseline_row(workload, pairs, mg))
         problem = sg.get("error") or mg.get("error") or sg.get("skipped")
         if problem:
             rows.append([workload, "-", "-", "-", "skipped"])
@@ -287,9 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     if baseline_rows:
         print()
-        print(f"this checkout against the baseline ({args.baseline_python}), same run:")
+        print(f"this checkout against the baseline ({args.baseline_python}), same run, "
+              f"{args.rounds} rounds in turns (times: median of the rounds):")
         print_table(baseline_rows, ["workload", "this checkout", "baseline", "ratio",
-                                    "baseline vs micrograd"])
+                                    "rounds", "baseline vs micrograd"])
     print()
     for note in notes:
         print(f"- {note}")
