@@ -90,10 +90,17 @@ def describe(node: Value) -> str:
 
 def run_backward(root: Value, seed: float = 1.0) -> None:
     """The whole pass at once. Transactional: if it raises, every gradient is as before."""
-    ended = passes.end_passes(topological_order(root), "backward() ran on {}", root) \
-        if passes.live else ()
-    order, saved, leaves = _order_and_reset(root)
+    order: list[Value] = []
+    saved: list[float | None] = []
+    leaves: list[Value] = []
+    ended: list = []
     try:
+        _order_and_reset(root, order, saved, leaves)
+        if passes.live and passes.covered(order):  # a stepped pass over this graph is live:
+            _put_back(order, saved)  # its steps are undone first, then the pass starts again
+            ended = passes.end_passes(order, "backward() ran on {}", root)
+            order.clear(), saved.clear(), leaves.clear()
+            _order_and_reset(root, order, saved, leaves)
         root._grad += seed
         for node in reversed(order):  # the edges of backward_edges(order), in the same order
             parent = node._in1
@@ -111,23 +118,27 @@ def run_backward(root: Value, seed: float = 1.0) -> None:
         if total - total != 0.0:  # true only for nan and +-inf
             for node in reversed(order):
                 check_gradient(node)
-    except BaseException:
-        for node, g in zip(order, saved, strict=True):
-            node._grad = g
+    except BaseException:  # an error, or Ctrl-C at any point: put everything back
+        _put_back(order, saved)
         passes.undo_end(ended)
         raise
 
 
-def _order_and_reset(root: Value) -> tuple[list[Value], list[float | None], list[Value]]:
-    """`topological_order(root)`, made in one walk with the start of a pass: each value's
-    gradient is saved (to put back if the pass fails), then set to 0, except an input's or a
-    parameter's, which keeps what it holds (gradients add up). Returns (order, saved, leaves).
+def _put_back(order: list[Value], saved: list[float | None]) -> None:
+    """Give each value in `order` its gradient from `saved` (one may be missing at the end)."""
+    for node, g in zip(order, saved):  # noqa: B905 (a Ctrl-C may fall between the two appends)
+        node._grad = g
+
+
+def _order_and_reset(root: Value, order: list[Value], saved: list[float | None],
+                     leaves: list[Value]) -> None:
+    """Fill `order` with `topological_order(root)`, made in one walk with the start of a pass:
+    each value's gradient is saved in `saved` (to put back if the pass fails), then set to 0,
+    except an input's or a parameter's, which keeps what it holds (gradients add up); those
+    go in `leaves` too. Filled as it goes, so that a Ctrl-C half way can be undone.
 
     One walk instead of three: on a graph too big for the processor's cache, each walk over
     the nodes costs about as much as the arithmetic of the pass."""
-    order: list[Value] = []
-    saved: list[float | None] = []
-    leaves: list[Value] = []
     placed: set[Value | None] = {None}
     stack = [root]
     push, pop, place, append = stack.append, stack.pop, placed.add, order.append
@@ -141,9 +152,9 @@ def _order_and_reset(root: Value) -> tuple[list[Value], list[float | None], list
         else:
             pop()
             place(node)
-            append(node)
             g = node._grad
-            save(g)
+            save(g)  # saved before it joins the order: `_put_back` never misses a change
+            append(node)
             if node._in1 is not None:  # a result: its gradient starts from 0
                 node._grad = 0.0
             else:  # an input or a parameter: keeps its gradient (None reads as 0)
@@ -151,7 +162,7 @@ def _order_and_reset(root: Value) -> tuple[list[Value], list[float | None], list
                     node._grad = 0.0
                 leaf(node)
             if not stack:
-                return order, saved, leaves
+                return
 
 
 def too_large(node: Value, g: float) -> OverflowError:

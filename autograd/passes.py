@@ -32,6 +32,11 @@ def end_passes(values: Iterable[object], why: str, by: object) -> list[tuple[Any
     return [(p, p._end(why, by)) for p in reversed(hit)]  # newest first, so undo runs oldest first
 
 
+def covered(values: Iterable[object]) -> bool:
+    """True if a live pass covers one of `values` (a list or a set: read more than once)."""
+    return any(not p._nodes.isdisjoint(values) for p in live)
+
+
 def undo_end(ended: list[tuple[Any, Any]]) -> None:
     """Put back the passes `end_passes` ended, exactly as they were (used when a writer fails)."""
     for p, state in reversed(ended):

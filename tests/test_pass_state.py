@@ -649,3 +649,40 @@ def test_model_zero_grad_ends_a_pass_over_the_model():
     SGD(model.parameters(), lr=0.1).zero_grad()
     assert p.stale
     assert not any(v.grad_computed for v in topological_order(out))
+
+
+class HashInterrupt:
+    """An input whose hash raises KeyboardInterrupt: Ctrl-C while backward() is still sorting
+    the graph (and has already set some gradients to 0)."""
+
+    _in1 = _in2 = None
+
+    def __hash__(self) -> int:
+        raise KeyboardInterrupt
+
+
+def test_backward_interrupted_while_sorting_leaves_every_gradient_as_before():
+    x = Value(2.0, label="x")
+    y = x * x
+    mid = y * 3.0
+    out = mid * x
+    out.backward()  # every gradient holds a number now
+    before = [v._grad for v in (x, y, mid, out)]
+    out._in2 = HashInterrupt()  # mid's side is sorted and reset first, then the sort is hit
+    with pytest.raises(KeyboardInterrupt):
+        out.backward()
+    assert [v._grad for v in (x, y, mid, out)] == before
+
+
+def test_a_live_pass_on_another_graph_is_left_alone_by_backward():
+    a = Value(1.5, label="a")
+    toy = a * a
+    p = toy.backward_steps()
+    next(p)
+    w = Value(2.0, label="w")
+    loss = w * w + w
+    loss.backward()
+    assert w.grad == 5.0
+    assert not p.stale and p in passes.live  # not ended: it shares no value with loss
+    p.run()
+    assert a.grad == 3.0
