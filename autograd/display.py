@@ -123,7 +123,16 @@ def steps_table_html(steps: Sequence[BackwardStep], done: int | None = None) -> 
                   notes={done: note} if note else {})
 
 
-class StepTable(str):
+class TextTable(str):
+    """A table as text: an ordinary str (print it, compare it, write it to a file) whose repr
+    is the table itself, so that typing `steps.table()` at the Python prompt shows the table,
+    not one quoted line full of \\n."""
+
+    def __repr__(self) -> str:
+        return str.__str__(self)
+
+
+class StepTable(TextTable):
     """The text of `BackwardPass.table()`: an ordinary str (print it, compare it) that a
     notebook shows as an HTML table. `steps` are the BackwardSteps it was made from."""
 

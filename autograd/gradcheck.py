@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 from stepgrad.grad_mode import no_grad
-from stepgrad.value import Value, as_float
+from stepgrad.value import Value, as_float, describe, too_large
 
 _ROUNDING = 2.2e-16  # the gap between 1.0 and the next float
 _LARGEST_EPS = 0.1  # a larger step measures a secant, not a slope: no verdict would be fair
@@ -151,12 +151,11 @@ def _nudged(f: Callable[..., Value], xs: list[float], names: list[str], i: int, 
 def _tolerance(name: str, x: object, largest: float | None = None) -> float:
     """eps, atol or rtol as a float: a finite number >= 0 (> 0 and <= largest for eps)."""
     if isinstance(x, bool) or not isinstance(x, Real):
-        shown = repr(x) if len(repr(x)) <= 60 else repr(x)[:57] + "..."
-        raise TypeError(f"gradcheck: {name} must be a number, got {type(x).__name__} {shown}")
+        raise TypeError(f"gradcheck: {name} must be a number, got {describe(x)}")
     try:
         v = float(x)
-    except OverflowError:
-        raise ValueError(f"gradcheck: {name} is an integer too large for a float") from None
+    except OverflowError:  # as everywhere else: Value(10 ** 400), SGD(lr=10 ** 400)
+        raise OverflowError(f"gradcheck: {name} is {too_large(x)}, too large for a float") from None
     if v - v != 0.0 or v < 0.0 or (largest is not None and not 0.0 < v <= largest):
         need = f"> 0 and at most {largest:g}" if largest is not None else ">= 0"
         raise ValueError(f"gradcheck: {name} must be a finite number {need}, got {v!r}")

@@ -202,8 +202,10 @@ class GroupedPass:
             if len(s.steps) == 1 and s.box.startswith("n"):
                 text = f"{s.steps[0].input_name} grad {short(s.steps[0].input_grad)}"
             rows.append((str(s.index), s.name, str(len(s.steps)), text))
-        return text_table(header, rows, last_width=40,
-                          note_before=(done, not_done_note(done, len(steps))))
+        from stepgrad.display import TextTable  # a str that shows itself at the prompt
+
+        return TextTable(text_table(header, rows, last_width=40,
+                                    note_before=(done, not_done_note(done, len(steps)))))
 
     def __repr__(self) -> str:
         return (f"<GroupedPass by {self.grouping.mode}: step {len(self.steps)}/{self.total}"

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
 from stepgrad.backward import topological_order
+from stepgrad.grad_mode import enable_grad
 from stepgrad.ops import BINARY, CONSTANT
 from stepgrad.ops import show as _show
 from stepgrad.value import VALUES, Value, describe
@@ -38,6 +39,12 @@ def grad(
     each gradient is a plain Value (an input, no graph); with `create_graph=True` it is the
     result of a graph built from the derivative rules, so it can be differentiated again.
     An input that `output` does not depend on is an error, or None with `allow_unused=True`.
+    `inputs` must hold at least one Value, and `create_graph` and `allow_unused` must be True
+    or False.
+
+    `create_graph=True` records the gradient's graph even inside `no_grad()`, as PyTorch does
+    (there, grad mode is on while the gradient is built); the grad mode around the call is the
+    same afterwards, also after an error. `create_graph=False` builds no graph anywhere.
 
     >>> from stepgrad import Value, grad
     >>> x = Value(2.0, label="x")
@@ -61,6 +68,29 @@ def grad(
             raise TypeError(
                 f"grad: input {i + 1} must be a Value, got {type(x).__name__} {x!r}"
             )
+    if not wanted:
+        raise ValueError(
+            "grad: inputs is empty; pass the Values you want the gradients for, such as [a, b]"
+        )
+    create_graph = _flag("create_graph", create_graph)
+    allow_unused = _flag("allow_unused", allow_unused)
+    if create_graph:
+        with enable_grad():  # as torch: the gradient's graph is recorded even inside no_grad()
+            return _gradients(output, wanted, True, allow_unused)
+    return _gradients(output, wanted, False, allow_unused)
+
+
+def _flag(name: str, x: object) -> bool:
+    """x as a bool: True or False (also numpy's bool), not any truthy object such as "yes"."""
+    if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
+        return bool(x)
+    raise TypeError(f"grad: {name} must be True or False, got {describe(x)}")
+
+
+def _gradients(
+    output: Value, wanted: tuple[Value, ...], create_graph: bool, allow_unused: bool
+) -> tuple[Value | None, ...]:
+    """grad() once its arguments are checked: the chain rule, then one result per input."""
     order = topological_order(output)
     grads = _graph_gradients(order) if create_graph else _float_gradients(order)
     result: list[Value | None] = []

@@ -1,4 +1,5 @@
-"""Helpers shared by the demos: a training progress display, a decision map, a GC pause.
+"""Helpers shared by the demos: a training progress display, a decision map, a GC pause, and
+the note a demo prints when a file it was asked to write replaces one that was there.
 
 Both write plain text. Progress redraws one line with a bar when the output is a terminal,
 and prints one line every few epochs otherwise (logs, pipes, tests).
@@ -7,6 +8,7 @@ and prints one line every few epochs otherwise (logs, pipes, tests).
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +32,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def replacing(path: str) -> str:
+    """' (it replaces the file that was there)' if `path` exists, else ''.
+
+    The demos write a file only to a path given on the command line, and never replace one
+    without saying so: call this before writing and add it to the "Wrote ..." line.
+
+    >>> replacing("no/such/file.svg")
+    ''
+    """
+    return " (it replaces the file that was there)" if os.path.lexists(path) else ""
 
 
 def is_terminal(stream: TextIO) -> bool:

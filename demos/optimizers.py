@@ -24,6 +24,7 @@ from typing import TextIO
 if __package__ in (None, ""):  # run as a file (python demos/optimizers.py)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from demos._terminal import replacing  # noqa: E402
 from stepgrad import Value  # noqa: E402
 from stepgrad.nn.optim import SGD, Adagrad, Adam, Optimizer, RMSprop  # noqa: E402
 
@@ -116,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--every", type=_positive_int, default=20, help="print a row every N steps (default 20)"
     )
-    parser.add_argument("--plot", metavar="PATH", help="also draw the curves (needs matplotlib)")
+    parser.add_argument("--plot", metavar="PATH",
+                        help="also draw the curves to an image file at PATH (needs matplotlib); "
+                             "a file already there is replaced, and the demo says so")
     return parser
 
 
@@ -134,6 +137,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     for name, (a, b) in ends.items():
         out.write(f"{name:>12}: after {args.steps} steps (a, b) = ({a:.4f}, {b:.4f})\n")
     if args.plot:
+        replaced = replacing(args.plot)
         try:
             plot(curves, args.plot)
         except ImportError:
@@ -142,7 +146,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
                 "the table above has the same numbers.\n"
             )
             return 1
-        out.write(f"\nplot written to {args.plot}\n")
+        out.write(f"\nplot written to {args.plot}{replaced}\n")
     return 0
 
 

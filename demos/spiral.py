@@ -26,7 +26,7 @@ from typing import TextIO
 if __package__ in (None, ""):  # run as a file (python demos/spiral.py): make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demos._terminal import Progress, class_map  # noqa: E402
+from demos._terminal import Progress, class_map, replacing  # noqa: E402
 from stepgrad import batched, no_grad  # noqa: E402
 from stepgrad.nn import MLP, make_spiral  # noqa: E402
 from stepgrad.nn.losses import cross_entropy, softmax  # noqa: E402
@@ -220,9 +220,10 @@ def draw_png(predict: Callable[[list[list[float]]], list[int]], points: list[lis
     ax.set_title(f"spiral: {classes} classes, {len(points)} points")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
+    replaced = replacing(path)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
-    print(f"Picture written to {path}", file=out)
+    print(f"Picture written to {path}{replaced}", file=out)
     return path
 
 
@@ -253,7 +254,8 @@ def parse_args(argv: list[str] | None) -> SpiralOptions:
     parser.add_argument("--check", type=int, default=d.check,
                         help=f"the point whose gradient is checked (default {d.check})")
     parser.add_argument("--png", metavar="PATH", default=None,
-                        help="also draw the map to a PNG file (needs matplotlib)")
+                        help="also draw the map to a PNG file at PATH (needs matplotlib); "
+                             "a file already there is replaced, and the demo says so")
     parser.add_argument("--no-map", action="store_true", help="do not print the map")
     args = parser.parse_args(argv)
     return SpiralOptions(n=args.n, classes=args.classes, noise=args.noise, epochs=args.epochs,

@@ -9,8 +9,10 @@ Run from the repository root:  python -m demos.xor  (or python demos/xor.py; --h
    (output >= 0.9 for a 1, <= 0.1 for a 0).
 3. The truth table with the network's outputs, and a map of the input square showing where
    the network answers 1 and where 0.
-4. One forward and backward pass of the trained network, for the input (1, 0), drawn as an
-   SVG with Graphviz (and, with --html, the step-by-step walkthrough page).
+4. With --graph PATH, one forward and backward pass of the trained network, for the input
+   (1, 0), drawn as an SVG with Graphviz (and, with --html PATH, the step-by-step walkthrough
+   page). The demo writes no file unless asked; a file already at PATH is replaced, and the
+   demo says so.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TextIO
 if __package__ in (None, ""):  # run as a file (python demos/xor.py): make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demos._terminal import Progress, decision_map, gc_paused  # noqa: E402
+from demos._terminal import Progress, decision_map, gc_paused, replacing  # noqa: E402
 from stepgrad import Value, no_grad  # noqa: E402
 from stepgrad.nn import ACTIVATIONS, MLP, Perceptron, PerceptronResult  # noqa: E402
 from stepgrad.nn.data import xor  # noqa: E402
@@ -54,7 +56,7 @@ class XorOptions:
     lr: float | None = None  # None: the optimiser's entry in OPTIMIZERS
     epochs: int = 500  # at most; training stops once XOR is solved
     seed: int = 0
-    graph: str | None = "xor-graph.svg"  # None: do not draw
+    graph: str | None = None  # None: do not draw (no file is written unless asked)
     html: str | None = None
     every: int = 5  # progress line every N epochs when not on a terminal
 
@@ -217,14 +219,19 @@ def save_graph(root: Value, path: str) -> tuple[str | None, str]:
                       "(Debian/Ubuntu: sudo apt-get install graphviz).")
     except ImportError as e:
         return None, f"Graph not drawn: {e}"
-    Path(path).write_bytes(svg)
-    return path, f"Wrote the graph of one forward/backward pass to {path}"
+    replaced = replacing(path)
+    try:
+        Path(path).write_bytes(svg)
+    except OSError as e:
+        return None, f"Graph not written: cannot write {path} ({e.strerror or e})."
+    return path, f"Wrote the graph of one forward/backward pass to {path}{replaced}"
 
 
 def save_walkthrough(root: Value, path: str) -> tuple[str | None, str]:
     """Write the step-by-step walkthrough page of `root`'s backward pass."""
     from stepgrad import GraphvizMissingError, walkthrough
 
+    replaced = replacing(path)
     try:
         walkthrough(root, path, title="XOR: one backward pass for the input (1, 0)")
     except GraphvizMissingError:
@@ -232,7 +239,9 @@ def save_walkthrough(root: Value, path: str) -> tuple[str | None, str]:
                       "(Debian/Ubuntu: sudo apt-get install graphviz).")
     except ImportError as e:
         return None, f"Walkthrough page not written: {e}"
-    return path, f"Wrote the step-by-step walkthrough of that pass to {path}"
+    except OSError as e:
+        return None, f"Walkthrough page not written: cannot write {path} ({e.strerror or e})."
+    return path, f"Wrote the step-by-step walkthrough of that pass to {path}{replaced}"
 
 
 def run(options: XorOptions | None = None, out: TextIO | None = None) -> XorResult:
@@ -277,8 +286,9 @@ def parse_args(argv: list[str] | None) -> XorOptions:
     parser = argparse.ArgumentParser(
         prog="python -m demos.xor",
         description="A perceptron cannot learn XOR; a two-layer network can. Trains one, "
-                    "prints its truth table and a map of its decisions, and draws one "
-                    "forward/backward pass.",
+                    "prints its truth table and a map of its decisions, and, when asked "
+                    "(--graph, --html), draws one forward/backward pass. It writes no file "
+                    "unless asked; a file already at PATH is replaced, and the demo says so.",
     )
     parser.add_argument("--hidden", type=_positive_int, default=d.hidden,
                         help=f"hidden units (default {d.hidden})")
@@ -294,12 +304,13 @@ def parse_args(argv: list[str] | None) -> XorOptions:
                              "as soon as XOR is solved")
     parser.add_argument("--seed", type=int, default=d.seed,
                         help=f"seed of the initial weights (default {d.seed})")
-    parser.add_argument("--graph", metavar="PATH", default=d.graph,
-                        help=f"write the graph of one forward/backward pass here as SVG "
-                             f"(default {d.graph})")
-    parser.add_argument("--no-graph", action="store_true", help="do not draw the graph")
+    parser.add_argument("--graph", metavar="PATH", default=None,
+                        help="write the graph of one forward/backward pass to PATH as SVG "
+                             "(needs Graphviz; by default no file is written)")
+    parser.add_argument("--no-graph", action="store_true",
+                        help=argparse.SUPPRESS)  # the default now; still accepted
     parser.add_argument("--html", metavar="PATH", default=None,
-                        help="also write the step-by-step walkthrough page of that pass")
+                        help="write the step-by-step walkthrough page of that pass to PATH")
     args = parser.parse_args(argv)
     return XorOptions(hidden=args.hidden, activation=args.activation,
                       optimizer=args.optimizer, lr=args.lr, epochs=args.epochs, seed=args.seed,

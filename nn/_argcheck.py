@@ -2,7 +2,14 @@
 
 Each check names the function (`owner`) and the argument, and shows the offending value in a
 short, safe form: an integer with thousands of digits is described, not printed (Python
-refuses to print one with more than 4300 digits), and a long repr is cut.
+refuses to print one with more than 4300 digits), and a long repr is cut. The descriptions
+and the errors are the engine's (`stepgrad.value`): a number too large for a float is an
+OverflowError everywhere, as `float(10 ** 400)` is in Python and `Value(10 ** 400)` is in
+the engine.
+
+Booleans: in data (a Value, an operand, a model input, a target) True and False are the
+numbers 1 and 0, as in Python and PyTorch. A setting such as `lr` or `momentum` refuses them
+(`lr=True` is always a slip), and a switch such as `nesterov` takes only True or False.
 
 numpy scalars count as numbers (np.float64 is a float, and numpy registers its scalar types
 as `numbers.Real`); numpy arrays count as lists where a list is expected.
@@ -10,7 +17,7 @@ as `numbers.Real`); numpy arrays count as lists where a list is expected.
 >>> number("SGD", "lr", 10 ** 400)
 Traceback (most recent call last):
 ...
-ValueError: SGD: lr is an integer with 401 digits, too large for a float
+OverflowError: SGD: lr is an integer with 401 digits, too large for a float
 >>> items("mse", "the targets", {"a": 1})
 Traceback (most recent call last):
 ...
@@ -19,21 +26,14 @@ TypeError: mse: the targets must be a list (or tuple) in a fixed order, got dict
 
 from __future__ import annotations
 
-import math
+import sys
 from collections.abc import Iterable, Mapping, Set
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["digits", "flag", "items", "kind", "number", "shown"]
+from stepgrad.value import too_large
 
-
-def digits(n: int) -> int:
-    """How many decimal digits the integer n has (without printing it)."""
-    n = abs(int(n))
-    if n < 10**18:
-        return len(str(n))
-    k = int(n.bit_length() * math.log10(2))  # k or k + 1 digits
-    return k + 1 if n >= 10**k else k
+__all__ = ["flag", "items", "kind", "number", "shown", "size"]
 
 
 def shown(x: object, limit: int = 60) -> str:
@@ -41,7 +41,7 @@ def shown(x: object, limit: int = 60) -> str:
     if isinstance(x, Integral) and not isinstance(x, bool):
         try:
             if abs(int(x)) >= 10**limit:
-                return f"an integer with {digits(int(x))} digits"
+                return too_large(x)  # 'an integer with 401 digits', as the engine says it
         except Exception:  # an odd Integral whose int() fails: fall through to its repr
             pass
     try:
@@ -58,16 +58,28 @@ def kind(x: object) -> str:
 
 
 def number(owner: str, name: str, x: Any, *, allow_bool: bool = False) -> float:
-    """x as a finite float, or a TypeError/ValueError naming owner, the argument and x."""
+    """x as a finite float, or an error naming owner, the argument and x: TypeError for a
+    non-number, OverflowError for a number too large for a float (as the engine), ValueError
+    for nan or an infinity."""
     if (isinstance(x, bool) and not allow_bool) or not isinstance(x, Real):
         raise TypeError(f"{owner}: {name} must be a number, got {kind(x)}")
     try:
         v = float(x)
     except OverflowError:
-        raise ValueError(f"{owner}: {name} is {shown(x, 0)}, too large for a float") from None
+        raise OverflowError(f"{owner}: {name} is {too_large(x)}, too large for a float") from None
     if v - v != 0.0:  # nan or +-inf
         raise ValueError(f"{owner}: {name} must be a finite number, got {v}")
     return v
+
+
+def size(owner: str, name: str, x: Any) -> int:
+    """x as a whole number >= 1 (a layer size, a count): ValueError otherwise, and an
+    OverflowError for one too large to count anything in memory (as Python's `[0] * x`)."""
+    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+        raise ValueError(f"{owner}: {name} must be a whole number >= 1, got {shown(x)}")
+    if x > sys.maxsize:
+        raise OverflowError(f"{owner}: {name} is {too_large(x)}, too large for a size")
+    return x
 
 
 def flag(owner: str, name: str, x: Any) -> bool:

@@ -27,6 +27,7 @@ from numbers import Real
 from typing import Any
 
 from stepgrad import Value
+from stepgrad.nn import _argcheck
 from stepgrad.nn.activations import activation as find_activation
 from stepgrad.nn.module import Module
 from stepgrad.value import describe, too_large
@@ -67,7 +68,7 @@ def _number(xi: Any, who: str, i: int) -> float:
     try:
         x = float(xi)
     except OverflowError:
-        raise ValueError(f"{who} input {i} is {too_large(xi)}, too large for a float") from None
+        raise OverflowError(f"{who} input {i} is {too_large(xi)}, too large for a float") from None
     if x - x != 0.0:  # nan or infinity
         raise ValueError(f"{who} input {i} is {x}; inputs must be finite numbers")
     return x
@@ -111,8 +112,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         name: str = "n",
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a whole number >= 1, got {nin!r}")
+        _argcheck.size("Neuron", "nin", nin)
         self.nin = nin
         self.activation = _resolve(activation, nonlin)
         self._act = find_activation(self.activation)
@@ -176,8 +176,7 @@ class Layer(Module):
         rng: random.Random | None = None,
         name: str = "L1",
     ) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer: nout must be a whole number >= 1, got {nout!r}")
+        _argcheck.size("Layer", "nout", nout)
         r = _rng(seed, rng)
         act = _resolve(activation, nonlin)
         self.nin, self.nout, self.activation, self.name = nin, nout, act, name
@@ -232,10 +231,11 @@ class MLP(Module):
         *,
         seed: int | None = DEFAULT_SEED,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"MLP: nin must be a whole number >= 1, got {nin!r}")
+        _argcheck.size("MLP", "nin", nin)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        for i, n in enumerate(nouts):  # all of them before any layer is built
+            _argcheck.size("MLP", f"nouts[{i}]", n)
         find_activation(activation)
         find_activation(output_activation)
         r = random.Random(seed)

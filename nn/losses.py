@@ -28,6 +28,7 @@ from typing import Any
 
 from stepgrad import Op, Value
 from stepgrad.nn import _argcheck
+from stepgrad.value import too_large
 
 Scalar = Value | float | int
 
@@ -75,13 +76,11 @@ def _as_list(x: Any, loss: str, what: str) -> list[Any]:
 
 
 def _float(x: Any, loss: str, what: str) -> float:
-    """A plain number as a float; an integer too large for a float is a clear ValueError."""
+    """A plain number as a float; one too large for a float is a clear OverflowError."""
     try:
         return float(x)
     except OverflowError:
-        raise ValueError(
-            f"{loss}: {what} is {_argcheck.shown(x, 0)}, too large for a float"
-        ) from None
+        raise OverflowError(f"{loss}: {what} is {too_large(x)}, too large for a float") from None
 
 
 def _prediction(x: Any, loss: str, i: int, what: str = "prediction") -> Value:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from stepgrad.nn import _argcheck
+from stepgrad.value import too_large
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,10 @@ def _as_point(x: object, nin: int, i: int) -> list[float]:
     for v in x:
         try:
             f = float(v) if isinstance(v, Real) and not isinstance(v, bool) else math.nan
-        except OverflowError:  # an integer with hundreds of digits
-            f = math.nan
+        except OverflowError:  # an integer with hundreds of digits: as the engine says it
+            raise OverflowError(
+                f"Perceptron: sample {i} holds {too_large(v)}, too large for a float"
+            ) from None
         if f - f != 0.0:
             raise TypeError(
                 f"Perceptron: sample {i} holds {_argcheck.shown(v)}; inputs must be finite "
@@ -96,12 +99,11 @@ class Perceptron:
     def __init__(
         self, nin: int, eta: float = 1.0, *, seed: int | None = 0, shuffle: bool = True
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Perceptron: nin must be a whole number >= 1, got {nin!r}")
+        _argcheck.size("Perceptron", "nin", nin)
         if isinstance(eta, bool) or not isinstance(eta, Real) or not 0 < eta < math.inf:
             raise ValueError(f"Perceptron: the learning rate eta must be > 0, got {eta!r}")
         self.nin = nin
-        self.eta = float(eta)
+        self.eta = _argcheck.number("Perceptron", "eta", eta)  # 10 ** 400: OverflowError
         self.w = [0.0] * nin
         self.b = 0.0
         self.negative = -1  # the label predict() gives for 'below the line'

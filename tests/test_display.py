@@ -180,8 +180,8 @@ def test_table_is_the_same_str_and_shows_as_an_html_table(capsys):
     assert type(text) is StepTable and isinstance(text, str)
     plain = str.__str__(text)
     assert type(plain) is str and text == plain and plain == text and hash(text) == hash(plain)
-    assert repr(text) == repr(plain) and f"{text}" == plain and text.splitlines()[0].startswith(
-        "step  node = formula")
+    assert f"{text}" == plain and text.splitlines()[0].startswith("step  node = formula")
+    assert repr(text) == plain  # the Python prompt shows the table, not a quoted line of \n
     print(text)
     assert capsys.readouterr().out == plain + "\n"
     rows = tables(text._repr_html_())[0]
@@ -194,6 +194,42 @@ def test_table_is_the_same_str_and_shows_as_an_html_table(capsys):
     assert rows[1] == ["steps 1-9 are not done yet: next() does them one at a time"]
     again = pickle.loads(pickle.dumps(text))
     assert again == text and tables(again._repr_html_()) == tables(text._repr_html_())
+
+
+REPL_SESSION = """\
+from stepgrad import Value
+from stepgrad.grouped_pass import GroupedPass
+x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+y = (x * w).tanh(); y.label = "y"
+steps = y.backward_steps(); _ = next(steps)
+steps.table()
+from stepgrad.nn import MLP
+GroupedPass(MLP(2, [2, 1], seed=0)([1.0, 2.0]), "neuron").table()
+"""
+
+
+def test_tables_show_as_tables_at_the_python_prompt():
+    """A learner types `steps.table()` at the prompt without print(): the REPL shows repr(),
+    which must be the table's lines, not one quoted string with \\n in it."""
+    out = subprocess.run([sys.executable, "-i", "-q"], input=REPL_SESSION, capture_output=True,
+                         text=True, timeout=120, cwd=Path(__file__).parent)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("step  node = formula") and lines[1].startswith("----  ")
+    assert lines[2].startswith("1     y = tanh(v1)")
+    assert "...   steps 2-3 are not done yet: next() does them one at a time" in lines
+    grouped = lines.index(next(line for line in lines if line.startswith("step  through")))
+    assert grouped > 2 and lines[grouped + 1].startswith("----")
+    assert "'" not in out.stdout and "\\n" not in out.stdout  # nothing quoted
+
+
+def test_a_grouped_pass_table_is_a_str_that_shows_itself():
+    from stepgrad.grouped_pass import GroupedPass
+
+    table = GroupedPass(MLP(2, [2, 1], seed=0)([1.0, 2.0]), "neuron").table()
+    assert isinstance(table, str) and repr(table) == str.__str__(table)
+    assert table.splitlines()[0].startswith("step  through") and table == str.__str__(table)
+    assert pickle.loads(pickle.dumps(table)) == table
 
 
 def test_table_html_escapes_labels():
@@ -424,7 +460,7 @@ def test_ipython_formats_each_object_with_its_html():
         assert data["text/html"] == obj._repr_html_()
     table = p.table()
     data, _ = f.format(table)
-    assert data["text/plain"] == repr(str(table)) and "<table>" in data["text/html"]
+    assert data["text/plain"] == str(table) and "<table>" in data["text/html"]
     data, _ = f.format(p)
     assert data == pass_mimebundle(p)
 

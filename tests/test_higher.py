@@ -11,7 +11,7 @@ from expressions import evaluate, expressions, points, run_values, show
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from stepgrad import Value, draw, grad, no_grad
+from stepgrad import Value, draw, grad, is_grad_enabled, no_grad
 from stepgrad.backward import topological_order
 from stepgrad.walkthrough import walkthrough_data
 
@@ -301,12 +301,90 @@ def test_a_constant_gradient_has_no_graph_so_its_derivative_is_unused():
     assert grad(g, x, allow_unused=True) == (None,)
 
 
-def test_grad_inside_no_grad_builds_no_graph():
-    x = Value(0.5, label="x")
+def second_derivative_inside_no_grad(x0: float) -> tuple[Value, Value]:
+    """dy/dx of y = tanh(x), asked with create_graph=True inside no_grad(), and d2y/dx2."""
+    x = Value(x0, label="x")
     y = x.tanh()
     with no_grad():
         (g,) = grad(y, x, create_graph=True)
-    assert g.inputs == () and g.data == pytest.approx(1 - math.tanh(0.5) ** 2, rel=1e-15)
+        assert not is_grad_enabled()  # the block's mode is back after the call
+        (g2,) = grad(g, x)  # works inside the block too
+    return g, g2
+
+
+@pytest.mark.parametrize("x0", [-1.3, 0.5, 2.0])
+def test_create_graph_inside_no_grad_builds_the_graph_as_torch_does(x0):
+    g, g2 = second_derivative_inside_no_grad(x0)
+    t = math.tanh(x0)
+    assert g.inputs != ()  # a graph, as torch's requires_grad=True
+    assert g.data == pytest.approx(1 - t**2, rel=1e-15)
+    assert g2.data == pytest.approx(-2 * t * (1 - t**2), rel=1e-14)
+    assert grad(g, g.inputs[0])[0].data == pytest.approx(-1.0)  # dy/dx = 1 - y*y: d/d(y*y) = -1
+
+
+@pytest.mark.parametrize("x0", [-1.3, 0.5, 2.0])
+def test_create_graph_inside_no_grad_matches_pytorch(x0):
+    torch = pytest.importorskip("torch", reason="PyTorch is only used to cross-check")
+    t = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    ty = torch.tanh(t)
+    with torch.no_grad():
+        (tg,) = torch.autograd.grad(ty, t, create_graph=True)
+        assert not torch.is_grad_enabled()
+    assert tg.requires_grad
+    (tg2,) = torch.autograd.grad(tg, t)
+    g, g2 = second_derivative_inside_no_grad(x0)
+    assert g.data == pytest.approx(tg.item(), rel=1e-15, abs=1e-15)
+    assert g2.data == pytest.approx(tg2.item(), rel=1e-13, abs=1e-15)
+
+
+def test_without_create_graph_no_graph_is_built_whatever_the_mode():
+    x = Value(0.5, label="x")
+    y = x.tanh()
+    with no_grad():
+        (g,) = grad(y, x)
+    (h,) = grad(y, x)
+    assert g.inputs == () == h.inputs and g.data == h.data == 1 - math.tanh(0.5) ** 2
+
+
+def test_the_grad_mode_is_back_after_an_error_in_grad():
+    x, z = Value(0.5, label="x"), Value(2.0, label="z")
+    by_hand = Value(1.0, "", (x,), (3.0,), "by hand")  # no derivative rule: create_graph fails
+    with no_grad():
+        with pytest.raises(TypeError, match="made by hand"):
+            grad(by_hand, x, create_graph=True)
+        assert not is_grad_enabled()
+        with pytest.raises(ValueError, match="does not depend on 'z'"):
+            grad(x.tanh(), z, create_graph=True)
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    with pytest.raises(TypeError, match="made by hand"):
+        grad(by_hand, x, create_graph=True)
+    assert is_grad_enabled()
+
+
+def test_empty_inputs_are_refused_clearly():
+    y = Value(0.5, label="x").tanh()
+    for empty in ([], (), iter([])):
+        with pytest.raises(ValueError, match=r"^grad: inputs is empty; pass the Values you want "
+                                             r"the gradients for, such as \[a, b\]$"):
+            grad(y, empty)
+
+
+@pytest.mark.parametrize("name", ["create_graph", "allow_unused"])
+@pytest.mark.parametrize("bad, shown", [("yes", "str 'yes'"), (1, "int 1"), (0, "int 0"),
+                                        (None, "NoneType None"), (1.0, "float 1.0")])
+def test_the_flags_must_be_true_or_false(name, bad, shown):
+    x = Value(0.5, label="x")
+    y = x.tanh()
+    with pytest.raises(TypeError, match=rf"^grad: {name} must be True or False, got {shown}$"):
+        grad(y, x, **{name: bad})
+
+
+def test_numpy_bools_count_as_flags():
+    np = pytest.importorskip("numpy")
+    x = Value(0.5, label="x")
+    (g,) = grad(x.tanh(), x, create_graph=np.bool_(True), allow_unused=np.bool_(False))
+    assert g.inputs != ()
 
 
 def test_a_gradient_too_large_for_a_float_is_an_error():

@@ -76,7 +76,7 @@ def test_a_huge_integer_as_a_label_or_a_local_gradient(huge, digits):
                          ids=["MLP", "Layer", "Neuron"])
 def test_a_huge_integer_as_a_model_input(model, huge, digits):
     who = type(model).__name__
-    with pytest.raises(ValueError, match=rf"^{who} input 2 is an integer with {digits}, too "):
+    with pytest.raises(OverflowError, match=rf"^{who} input 2 is an integer with {digits}, too "):
         model([1.0, huge])
 
 

@@ -117,7 +117,7 @@ def test_the_kernel_gives_each_object_html_and_text(notebook):
     assert output(notebook, 3)["text/html"] == p.root._repr_html_()
     assert output(notebook, 4)["text/html"] == p.current._repr_html_()
     table = output(notebook, 5)
-    assert table["text/plain"] == repr(str(python_pass(5).table()))  # the pass at step 5
+    assert table["text/plain"] == str(python_pass(5).table())  # the pass at step 5, unquoted
     assert table["text/html"].startswith("<table>")
 
 
