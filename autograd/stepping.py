@@ -128,8 +128,9 @@ def not_done_note(done: int, total: int) -> str:
     """The line a table puts before the steps a pass has not done yet ("" when all are done)."""
     if done >= total:
         return ""
-    todo = f"step {done + 1} is" if done + 1 == total else f"steps {done + 1}-{total} are"
-    return f"{todo} not done yet: next() does them one at a time"
+    if done + 1 == total:
+        return f"step {total} is not done yet: next() does it"
+    return f"steps {done + 1}-{total} are not done yet: next() does them one at a time"
 
 
 def _brief(x: object) -> str:

@@ -225,3 +225,11 @@ def test_random_expressions_step_to_backwards_gradients(expr, xs):
         assert u.grad == v.grad, show(expr)
     for u, v in zip(topological_order(ran), p.order, strict=True):
         assert u.grad == v.grad, show(expr)
+
+
+def test_the_note_before_one_last_step_says_it():
+    from stepgrad.stepping import not_done_note
+
+    assert not_done_note(2, 3) == "step 3 is not done yet: next() does it"
+    assert not_done_note(1, 3) == "steps 2-3 are not done yet: next() does them one at a time"
+    assert not_done_note(3, 3) == ""
