@@ -215,6 +215,7 @@ class BackwardPass:
         self._pending: tuple[Value, Value, float] | None = None  # an edge taken but not applied
         self._grads: dict[Value, float | None] | None = None  # None: the gradients are the graph's
         self._why = ""
+        self._journal: list[tuple[Value, float | None, bool]] | None = None  # see _applied_together
 
     @classmethod
     def _aside(cls, root: Value, seed: float) -> BackwardPass:
@@ -265,6 +266,8 @@ class BackwardPass:
                 f"{too_large(parent, new)} Step {k + 1} was not applied: the pass stays at "
                 f"step {k}."
             )
+        if self._journal is not None:  # what this step changes, to undo it (_applied_together)
+            self._journal.append((parent, g, parent in self.reached))
         if grads is None:
             parent._grad = new
         else:
@@ -292,6 +295,31 @@ class BackwardPass:
             self._state = DONE
         return step
 
+    def _applied_together(self, n: int) -> list[BackwardStep]:
+        """The next `n` steps, applied all or nothing: if one of them raises (a gradient too
+        large for a float, Ctrl-C), the steps before it are undone too, and the pass is exactly
+        where it was (same steps, same gradients, same values reached); the error goes on."""
+        k = len(self.steps)
+        self._journal = journal = []
+        try:
+            return [next(self) for _ in range(n)]
+        except BaseException:
+            if self._state is LIVE or self._state is ASIDE:  # (never reached a DONE pass)
+                grads = self._grads
+                for parent, g, was_reached in reversed(journal):
+                    if grads is None:
+                        parent._grad = g
+                    else:
+                        grads[parent] = g
+                    if not was_reached:
+                        self.reached.discard(parent)
+                del self.steps[k:]
+                self._pending = None
+                self._edges = islice(backward_edges(self.order), k, None)
+            raise
+        finally:
+            self._journal = None
+
     # ----- ending a live pass (called through stepgrad.passes) ---------------------------------
 
     def _end(self, why: str, by: Value) -> list[float | None]:
@@ -313,13 +341,17 @@ class BackwardPass:
         self._state, self._why = LIVE, ""
         passes.live.append(self)
 
-    def _check(self, action: str) -> None:
-        """Raise StalePassError if this pass was ended by something else."""
+    def _check(self, action: str, what: str = "backward pass",
+               restart: str = "backward_steps()") -> None:
+        """Raise StalePassError if this pass was ended by something else.
+
+        what: what the learner is stepping ("grouped pass"); restart: the call that starts a
+        new one."""
         if self._state is STALE:
             raise StalePassError(
-                f"{action}: this backward pass of {self.names[self.root]} is stale: after it "
+                f"{action}: this {what} of {self.names[self.root]} is stale: after it "
                 f"started, {self._why}. Its steps were undone. To step again, start a new pass "
-                "with backward_steps()."
+                f"with {restart}."
             )
 
     def _finished(self) -> str:
