@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from stepgrad.grouping import Group, Grouping
+from stepgrad.grouping import Group, Grouping, check_expand, expand_names
 from stepgrad.stepping import BackwardPass, BackwardStep, not_done_note, short, text_table
 from stepgrad.value import Number, Value, as_float
 
@@ -81,9 +81,8 @@ class GroupedPass:
             self.backward_pass = BackwardPass(root, grad)
         order, names = self.backward_pass.order, self.backward_pass.names
         self.grouping = Grouping(order, group, names)
-        expanded = {expand} if isinstance(expand, str) else set(expand or ())
-        for name in expanded:
-            self.grouping.find(name)
+        expanded = expand_names(expand, "GroupedPass")
+        check_expand(self.grouping, expanded, "GroupedPass")
         self.expand = expanded
         self._index = {node: i for i, node in enumerate(order)}
         self._names = names
