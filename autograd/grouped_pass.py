@@ -104,12 +104,13 @@ class GroupedPass:
 
     def box_text(self, node: Value) -> str:
         """The gradient text the box showing `node` shows now."""
+        # the pass's gradient, None for "grad ?": not reached yet, unless it is an input or a
+        # parameter that holds a gradient from an earlier pass (backward.py)
         group = self.collapsed(node)
         if group is not None:
-            return group.grad_text(self.backward_pass.reached, self.backward_pass.gradient)
-        if node not in self.backward_pass.reached:
-            return "?"
-        return short(self.backward_pass.gradient(node))
+            return group.grad_text(None, self.backward_pass.gradient)
+        g = self.backward_pass.gradient(node)
+        return "?" if g is None else short(g)
 
     def _runs(self, order: list[Value]) -> list[tuple[Value, int]]:
         """(a node of the run, number of edges) for each step: consecutive edges out of one

@@ -190,6 +190,8 @@ class BackwardPass:
             passes.undo_end(ended)
             raise too_large(root, seeded)
         self._saved: list[float | None] | None = list(map(_grad_of, order))  # to undo the pass
+        self._held = {node: g for node, g in zip(order, self._saved, strict=True)
+                      if g is not None and node._in1 is None and node is not root}
         for node in order:
             if node._in1 is not None:  # not reached yet: "grad ?"
                 node._grad = None
@@ -216,6 +218,9 @@ class BackwardPass:
         self._grads: dict[Value, float | None] | None = None  # None: the gradients are the graph's
         self._why = ""
         self._journal: list[tuple[Value, float | None, bool]] | None = None  # see _applied_together
+        # the inputs and parameters that held a gradient from an earlier pass when this one
+        # started: they show it until the pass reaches them, then add to it (backward.py)
+        self._held: dict[Value, float] = {}
 
     @classmethod
     def _aside(cls, root: Value, seed: float) -> BackwardPass:
@@ -234,7 +239,7 @@ class BackwardPass:
         p = object.__new__(BackwardPass)
         p._setup(self.root, self.order, self.seed)
         p.names, p.root_grad = self.names, self.root_grad
-        p.steps, p.reached = list(self.steps), set(self.reached)
+        p.steps, p.reached, p._held = list(self.steps), set(self.reached), self._held
         p._grads = dict(self._grads) if self._grads is not None else \
             {node: node._grad for node in self.order}
         p._edges = islice(backward_edges(self.order), len(self.steps), None)
@@ -370,8 +375,11 @@ class BackwardPass:
         return node._grad if self._grads is None else self._grads.get(node)
 
     def _grads_after(self, k: int) -> dict[Value, float]:
-        """The gradient of every value this pass had reached after its first k steps."""
-        shown = {self.root: self.root_grad}
+        """The gradient of every value that had one after this pass's first k steps: the values
+        it had reached, and the inputs and parameters that held a gradient from an earlier
+        pass (the pass adds to it when it gets there)."""
+        shown = dict(self._held)
+        shown[self.root] = self.root_grad
         for s in self.steps[:k]:
             shown[s.input] = s.input_grad
         return shown

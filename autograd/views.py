@@ -57,14 +57,15 @@ class View:
     boxes: int = 0
 
     def render(self, step: BackwardStep | None, backward_pass: BackwardPass | None, *,
-               rankdir: str, title: str | None) -> graphviz.Digraph:
-        """The Graphviz drawing of this view."""
+               rankdir: str, title: str | None,
+               grads: dict[Value, float] | None = None) -> graphviz.Digraph:
+        """The Graphviz drawing of this view (grads: the gradients shown, see draw_view)."""
         from stepgrad.draw_view import render
 
         return render(self.order, self.names, shown=self.shown, side=self.side,
                       grouping=self.grouping, expand=self.expand, step=step,
                       backward_pass=backward_pass, rankdir=rankdir, title=title,
-                      note=self.note)
+                      note=self.note, grads=grads)
 
 
 def check_depth(depth: object, who: str = "draw") -> int | None:
