@@ -168,6 +168,8 @@ class GroupedPass:
     def _check(self, action: str) -> None:
         """Raise StalePassError if something else ended this pass; the message says how to
         start a grouped pass again."""
+        if not self.backward_pass.stale:
+            return
         name = self._names[self.backward_pass.root]
         args = [name if name.isidentifier() else "root", repr(self.grouping.mode)]
         if self.expand:
