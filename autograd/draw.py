@@ -195,7 +195,8 @@ def _step_state(
     step: BackwardStep | None, backward_pass: BackwardPass | None
 ) -> tuple[BackwardPass | None, dict[Value, float] | None]:
     """The pass a drawing shows, and the gradients it shows: each value's gradient as it stood
-    just after `step` (or after the pass's latest step), for the values reached by then only.
+    just after `step` (or after the pass's latest step), for the values reached by then, and
+    the inputs and parameters that held a gradient from an earlier pass.
 
     A step knows its pass, so `draw(root, step)` needs no pass. Without either, (None, None):
     the drawing shows the graph's gradients as they are now.
@@ -251,7 +252,8 @@ def draw(
     step: a BackwardStep to highlight (its edge and its two values), or a BackwardPass, which
         highlights the pass's latest step. Every value then shows its gradient as it stood
         just after that step (even if the pass or the graph went on since); values the pass
-        had not reached yet are greyed out and show "grad ?".
+        had not reached yet are greyed out and show "grad ?" (but an input or a parameter
+        that holds a gradient from an earlier pass shows it: the pass adds to it).
     backward_pass: the pass `step` belongs to (optional: a step knows its pass).
     rankdir: "LR" (inputs on the left, the default) or "TB" (inputs at the top).
     title: a caption under the graph (by default, the highlighted step's line).
@@ -299,10 +301,13 @@ def _draw_view(root: Value, step: BackwardStep | BackwardPass | None,
     plan = views.plan(root, backward_pass, max_boxes=max_boxes or views.MAX_BOXES, **view)
     if plan.grouping is None and plan.shown is None:
         return _build(root, step, backward_pass, rankdir=rankdir, title=title)
+    # as the full drawing: the gradients as they stood after the step drawn (a stale pass
+    # raises); without a pass, the graph's own
+    backward_pass, grads = _step_state(step, backward_pass)
     if step is not None and title is None:
         total = f"/{backward_pass.total}" if backward_pass is not None else ""
         title = f"step {step.index}{total}: {step!r}"
-    return plan.render(step, backward_pass, rankdir=rankdir, title=title)
+    return plan.render(step, backward_pass, rankdir=rankdir, title=title, grads=grads)
 
 
 def _build(

@@ -71,10 +71,17 @@ def render(
     note: str | None = None,
     grad_text: Callable[[Value], str] | None = None,
     group_grad_text: Callable[[Group], str] | None = None,
+    grads: dict[Value, float] | None = None,
 ) -> graphviz.Digraph:
-    """The drawing of a view of the graph whose topological order is `order` (see module)."""
+    """The drawing of a view of the graph whose topological order is `order` (see module).
+
+    grads: the gradients to show (those of `backward_pass` as they stood after `step`, see
+    draw._step_state); a value not in it shows "grad ?", greyed. Default: those of
+    `backward_pass` now, or without a pass the graph's own."""
     index = {node: i for i, node in enumerate(order)}
-    reached = backward_pass.reached if backward_pass is not None else None
+    if grads is None and backward_pass is not None:
+        grads = backward_pass._grads_after(len(backward_pass.steps))
+    reached = grads
     lit = {step.node, step.input} if step is not None else set()
 
     def boxed(node: Value) -> Group | None:  # the collapsed group drawing `node`, if any
@@ -111,7 +118,7 @@ def render(
                 drawn_groups.add(group)
                 dim = reached is not None and not any(v in reached for v in group.outputs)
                 grad = (group_grad_text(group) if group_grad_text is not None
-                        else group.grad_text(reached))
+                        else group.grad_text(reached, None if grads is None else grads.get))
                 is_lit = any(v in lit for v in group.members)
                 g.node(group.box_id, group_label(group, grad, dim and not is_lit),
                        id=group.box_id, shape="box", style="rounded,filled",
@@ -129,7 +136,9 @@ def render(
         dim = reached is not None and node not in reached
         if grad_text is not None:
             grad = grad_text(node)
-        elif dim or not node.grad_computed:
+        elif grads is not None:  # as it stood after the step drawn
+            grad = "?" if dim else short(grads[node])
+        elif not node.grad_computed:
             grad = "?"
         else:
             grad = short(node._grad)

@@ -25,21 +25,21 @@ from __future__ import annotations
 
 import difflib
 
-from stepgrad.value import Value
+from stepgrad.value import Value, describe
 
 __all__ = ["find_value", "inputs_within", "path_to_root", "with_side_inputs"]
 
 
-def find_value(order: list[Value], names: dict[Value, str], focus: Value | str) -> Value:
+def find_value(order: list[Value], names: dict[Value, str], focus: Value | str,
+               who: str = "draw") -> Value:
     """The value `focus` names (a Value of the graph, or its label or drawn name such as 'v3'),
-    or a clear error."""
+    or a clear error that names the function `who`."""
     if isinstance(focus, Value):
         if focus in names:
             return focus
-        raise ValueError(f"focus: {focus!r} is not part of the graph being drawn")
+        raise ValueError(f"{who}: focus={focus!r} is not part of the graph being drawn")
     if not isinstance(focus, str):
-        raise TypeError(f"focus: expected a Value or its label, got {type(focus).__name__} "
-                        f"{focus!r}")
+        raise TypeError(f"{who}: focus must be a Value or its label, got {describe(focus)}")
     for node in order:
         if names[node] == focus:
             return node
@@ -48,7 +48,7 @@ def find_value(order: list[Value], names: dict[Value, str], focus: Value | str) 
             return node
     close = difflib.get_close_matches(focus, [names[v] for v in order], n=3)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(f"focus: no value called {focus!r} in this graph{hint}")
+    raise ValueError(f"{who}: focus: no value called {focus!r} in this graph{hint}")
 
 
 def inputs_within(focus: Value, depth: int) -> set[Value]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from stepgrad.grouping import Group, Grouping
+from stepgrad.grouping import Group, Grouping, check_expand, expand_names
 from stepgrad.stepping import BackwardPass, BackwardStep, not_done_note, short, text_table
 from stepgrad.value import Number, Value, as_float
 
@@ -81,9 +81,8 @@ class GroupedPass:
             self.backward_pass = BackwardPass(root, grad)
         order, names = self.backward_pass.order, self.backward_pass.names
         self.grouping = Grouping(order, group, names)
-        expanded = {expand} if isinstance(expand, str) else set(expand or ())
-        for name in expanded:
-            self.grouping.find(name)
+        expanded = expand_names(expand, "GroupedPass")
+        check_expand(self.grouping, expanded, "GroupedPass")
         self.expand = expanded
         self._index = {node: i for i, node in enumerate(order)}
         self._names = names
@@ -105,12 +104,13 @@ class GroupedPass:
 
     def box_text(self, node: Value) -> str:
         """The gradient text the box showing `node` shows now."""
+        # the pass's gradient, None for "grad ?": not reached yet, unless it is an input or a
+        # parameter that holds a gradient from an earlier pass (backward.py)
         group = self.collapsed(node)
         if group is not None:
-            return group.grad_text(self.backward_pass.reached, self.backward_pass.gradient)
-        if node not in self.backward_pass.reached:
-            return "?"
-        return short(self.backward_pass.gradient(node))
+            return group.grad_text(None, self.backward_pass.gradient)
+        g = self.backward_pass.gradient(node)
+        return "?" if g is None else short(g)
 
     def _runs(self, order: list[Value]) -> list[tuple[Value, int]]:
         """(a node of the run, number of edges) for each step: consecutive edges out of one
@@ -135,11 +135,14 @@ class GroupedPass:
         return self
 
     def __next__(self) -> GroupStep:
+        self._check("next()")
         if len(self.steps) == self.total:
-            self.backward_pass._check("next()")
             raise StopIteration(f"the grouped pass is finished: all {self.total} steps are done")
         node, n = self.runs[len(self.steps)]
-        applied = tuple(next(self.backward_pass) for _ in range(n))
+        try:  # all of the step's edges, or none of them
+            applied = tuple(self.backward_pass._applied_together(n))
+        except OverflowError as e:
+            raise self._not_applied(e, node, n) from None
         own = self.box(node)
         touched: dict[str, Value] = {}
         for s in applied:
@@ -162,6 +165,29 @@ class GroupedPass:
         self.steps.append(step)
         return step
 
+    def _check(self, action: str) -> None:
+        """Raise StalePassError if something else ended this pass; the message says how to
+        start a grouped pass again."""
+        if not self.backward_pass.stale:
+            return
+        name = self._names[self.backward_pass.root]
+        args = [name if name.isidentifier() else "root", repr(self.grouping.mode)]
+        if self.expand:
+            args.append(f"expand={sorted(self.expand)!r}")
+        self.backward_pass._check(action, "grouped pass", f"GroupedPass({', '.join(args)})")
+
+    def _not_applied(self, error: OverflowError, node: Value, n: int) -> OverflowError:
+        """The error of a step that was refused: the plain pass's words for the gradient
+        that grew too large, then what happened to the whole step (nothing)."""
+        # the plain pass's message is "<what overflowed> Step k was not applied: ..."
+        cause = str(error).rsplit(" Step ", 1)[0]
+        k = len(self.steps)
+        group = self.collapsed(node)
+        through = f" (back through {group.name}, {n} edges)" if group is not None else ""
+        none = " (none of its edges)" if n > 1 else ""
+        return OverflowError(f"{cause} Step {k + 1}{through} was not applied{none}: the "
+                             f"grouped pass stays at step {k}.")
+
     def _box_name(self, node: Value) -> str:
         group = self.collapsed(node)
         return group.name if group is not None else self._names[node]
@@ -177,6 +203,7 @@ class GroupedPass:
 
     def run(self) -> list[GroupStep]:
         """Apply every remaining step; returns the whole list."""
+        self._check("run()")
         for _ in self:
             pass
         return self.steps
@@ -192,7 +219,7 @@ class GroupedPass:
     def table(self) -> str:
         """The whole grouped pass as a table, one row per step; changes nothing (steps not
         done yet are computed aside and come after a line that says so)."""
-        self.backward_pass._check("table()")
+        self._check("table()")
         done = len(self.steps)
         steps = self.steps if self.done else self._continued_aside().run()
         header = ("step", "through", "edges", "gradient reaches")

@@ -27,13 +27,15 @@ A neuron called on 100 samples is one group: its box covers all 100 calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from stepgrad.stepping import node_names, short
-from stepgrad.value import Value
+from stepgrad.value import Value, describe
 
-__all__ = ["MODES", "Group", "Grouping", "module_key", "range_text"]
+__all__ = ["MODES", "Group", "Grouping", "check_expand", "expand_names", "module_key",
+           "range_text"]
 
 MODES = ("neuron", "layer")
 
@@ -164,9 +166,47 @@ class Grouping:
         try:
             return self.by_name[name]
         except KeyError:
-            some = ", ".join(repr(g.name) for g in self.groups[:8])
-            more = ", ..." if len(self.groups) > 8 else ""
             raise KeyError(
                 f"expand: no group called {name!r} when grouping by {self.mode}; "
-                f"groups are {some}{more}"
+                f"{self.some_names(name)}"
             ) from None
+
+    def some_names(self, wrong: str = "") -> str:
+        """For an error about a group name that is not there: the names closest to `wrong`,
+        then the first few names there are ("did you mean 'L1.n2'? groups are ...")."""
+        some = ", ".join(repr(g.name) for g in self.groups[:8])
+        if len(self.groups) <= 8:
+            return f"the groups are {some}"
+        close = difflib.get_close_matches(wrong, list(self.by_name), n=3) if wrong else []
+        first = f"the first groups are {some}, ... ({len(self.groups):,} in all)"
+        if not close:
+            return first
+        return f"did you mean {', '.join(repr(c) for c in close)}? {first[0].upper()}{first[1:]}"
+
+
+def expand_names(expand: object, who: str = "draw") -> set[str]:
+    """The group names `expand` gives (one name, or a list of names), or a clear TypeError
+    that names the function `who`."""
+    if expand is None:
+        return set()
+    if isinstance(expand, str):
+        return {expand}
+    if not isinstance(expand, Iterable) or isinstance(expand, (bytes, bytearray)):
+        raise TypeError(f"{who}: expand must be a group name such as 'L1.n2', or a list of "
+                        f"names (or None), got {describe(expand)}")
+    names = set()
+    for name in expand:
+        if not isinstance(name, str):
+            raise TypeError(f"{who}: expand must hold group names such as 'L1.n2', got "
+                            f"{describe(name)} in it")
+        names.add(name)
+    return names
+
+
+def check_expand(grouping: Grouping, names: set[str], who: str = "draw") -> None:
+    """A clear ValueError if a name in `names` is not a group of `grouping`; it lists a few
+    of the names there are."""
+    for name in sorted(names):
+        if name not in grouping.by_name:
+            raise ValueError(f"{who}: expand={name!r} is not a group (grouping by "
+                             f"{grouping.mode}); {grouping.some_names(name)}")

@@ -191,6 +191,8 @@ class BackwardPass:
             passes.undo_end(ended)
             raise too_large(root, seeded)
         self._saved: list[float | None] | None = list(map(_grad_of, order))  # to undo the pass
+        self._held = {node: g for node, g in zip(order, self._saved, strict=True)
+                      if g is not None and node._in1 is None and node is not root}
         for node in order:
             if node._in1 is not None:  # not reached yet: "grad ?"
                 node._grad = None
@@ -216,6 +218,10 @@ class BackwardPass:
         self._pending: tuple[Value, Value, float] | None = None  # an edge taken but not applied
         self._grads: dict[Value, float | None] | None = None  # None: the gradients are the graph's
         self._why = ""
+        self._journal: list[tuple[Value, float | None, bool]] | None = None  # see _applied_together
+        # the inputs and parameters that held a gradient from an earlier pass when this one
+        # started: they show it until the pass reaches them, then add to it (backward.py)
+        self._held: dict[Value, float] = {}
 
     @classmethod
     def _aside(cls, root: Value, seed: float) -> BackwardPass:
@@ -234,7 +240,7 @@ class BackwardPass:
         p = object.__new__(BackwardPass)
         p._setup(self.root, self.order, self.seed)
         p.names, p.root_grad = self.names, self.root_grad
-        p.steps, p.reached = list(self.steps), set(self.reached)
+        p.steps, p.reached, p._held = list(self.steps), set(self.reached), self._held
         p._grads = dict(self._grads) if self._grads is not None else \
             {node: node._grad for node in self.order}
         p._edges = islice(backward_edges(self.order), len(self.steps), None)
@@ -266,6 +272,8 @@ class BackwardPass:
                 f"{too_large(parent, new)} Step {k + 1} was not applied: the pass stays at "
                 f"step {k}."
             )
+        if self._journal is not None:  # what this step changes, to undo it (_applied_together)
+            self._journal.append((parent, g, parent in self.reached))
         if grads is None:
             parent._grad = new
         else:
@@ -293,6 +301,31 @@ class BackwardPass:
             self._state = DONE
         return step
 
+    def _applied_together(self, n: int) -> list[BackwardStep]:
+        """The next `n` steps, applied all or nothing: if one of them raises (a gradient too
+        large for a float, Ctrl-C), the steps before it are undone too, and the pass is exactly
+        where it was (same steps, same gradients, same values reached); the error goes on."""
+        k = len(self.steps)
+        self._journal = journal = []
+        try:
+            return [next(self) for _ in range(n)]
+        except BaseException:
+            if self._state is LIVE or self._state is ASIDE:  # (never reached a DONE pass)
+                grads = self._grads
+                for parent, g, was_reached in reversed(journal):
+                    if grads is None:
+                        parent._grad = g
+                    else:
+                        grads[parent] = g
+                    if not was_reached:
+                        self.reached.discard(parent)
+                del self.steps[k:]
+                self._pending = None
+                self._edges = islice(backward_edges(self.order), k, None)
+            raise
+        finally:
+            self._journal = None
+
     # ----- ending a live pass (called through stepgrad.passes) ---------------------------------
 
     def _end(self, why: str, by: Value) -> list[float | None]:
@@ -314,13 +347,17 @@ class BackwardPass:
         self._state, self._why = LIVE, ""
         passes.live.append(self)
 
-    def _check(self, action: str) -> None:
-        """Raise StalePassError if this pass was ended by something else."""
+    def _check(self, action: str, what: str = "backward pass",
+               restart: str = "backward_steps()") -> None:
+        """Raise StalePassError if this pass was ended by something else.
+
+        what: what the learner is stepping ("grouped pass"); restart: the call that starts a
+        new one."""
         if self._state is STALE:
             raise StalePassError(
-                f"{action}: this backward pass of {self.names[self.root]} is stale: after it "
+                f"{action}: this {what} of {self.names[self.root]} is stale: after it "
                 f"started, {self._why}. Its steps were undone. To step again, start a new pass "
-                "with backward_steps()."
+                f"with {restart}."
             )
 
     def _finished(self) -> str:
@@ -339,8 +376,11 @@ class BackwardPass:
         return node._grad if self._grads is None else self._grads.get(node)
 
     def _grads_after(self, k: int) -> dict[Value, float]:
-        """The gradient of every value this pass had reached after its first k steps."""
-        shown = {self.root: self.root_grad}
+        """The gradient of every value that had one after this pass's first k steps: the values
+        it had reached, and the inputs and parameters that held a gradient from an earlier
+        pass (the pass adds to it when it gets there)."""
+        shown = dict(self._held)
+        shown[self.root] = self.root_grad
         for s in self.steps[:k]:
             shown[s.input] = s.input_grad
         return shown

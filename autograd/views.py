@@ -12,6 +12,7 @@ Size limits (counted in boxes, what makes Graphviz slow and a picture unreadable
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from typing import TYPE_CHECKING
 
 from stepgrad.backward import topological_order
 from stepgrad.focus import find_value, inputs_within, path_to_root, with_side_inputs
-from stepgrad.grouping import Grouping
+from stepgrad.grouping import Grouping, check_expand, expand_names
 from stepgrad.stepping import BackwardPass, BackwardStep, node_names
-from stepgrad.value import Value
+from stepgrad.value import Value, describe
 
 if TYPE_CHECKING:
     import graphviz
@@ -56,26 +57,31 @@ class View:
     boxes: int = 0
 
     def render(self, step: BackwardStep | None, backward_pass: BackwardPass | None, *,
-               rankdir: str, title: str | None) -> graphviz.Digraph:
-        """The Graphviz drawing of this view."""
+               rankdir: str, title: str | None,
+               grads: dict[Value, float] | None = None) -> graphviz.Digraph:
+        """The Graphviz drawing of this view (grads: the gradients shown, see draw_view)."""
         from stepgrad.draw_view import render
 
         return render(self.order, self.names, shown=self.shown, side=self.side,
                       grouping=self.grouping, expand=self.expand, step=step,
                       backward_pass=backward_pass, rankdir=rankdir, title=title,
-                      note=self.note)
+                      note=self.note, grads=grads)
 
 
-def _expand_set(expand: str | Iterable[str] | None) -> set[str]:
-    if expand is None:
-        return set()
-    if isinstance(expand, str):
-        return {expand}
-    names = set(expand)
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"draw: expand takes group names such as 'L1.n2', got {name!r}")
-    return names
+def check_depth(depth: object, who: str = "draw") -> int | None:
+    """`depth` as a whole number >= 0 (or None), or a clear error that names `who`."""
+    if depth is None:
+        return None
+    try:
+        if isinstance(depth, bool):
+            raise TypeError
+        number = operator.index(depth)  # an int, or numpy's whole numbers
+    except TypeError:
+        raise TypeError(f"{who}: depth must be a whole number such as 2 (or None), got "
+                        f"{describe(depth)}") from None
+    if number < 0:
+        raise ValueError(f"{who}: depth must be a whole number >= 0, got {number}")
+    return number
 
 
 def plan(
@@ -96,21 +102,25 @@ def plan(
         operations back, without depth the path from it to root. expand: group name(s) to
         draw value by value.
     """
+    if group not in ("auto", "neuron", "layer", None):
+        raise ValueError(f"{who}: group must be 'neuron', 'layer', None or 'auto', got {group!r}")
+    if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
+        raise ValueError(f"{who}: max_boxes must be a whole number >= 1, got {max_boxes!r}")
+    expanded = expand_names(expand, who)
+    if focus is not None and not isinstance(focus, (Value, str)):
+        raise TypeError(f"{who}: focus must be a Value or its label such as 'L1.n2.w1' (or "
+                        f"None), got {describe(focus)}")
+    depth = check_depth(depth, who)
     if backward_pass is not None and backward_pass.root is root:
         order, names = backward_pass.order, backward_pass.names
     else:
         order = topological_order(root)
         names = node_names(order)
-    if group not in ("auto", "neuron", "layer", None):
-        raise ValueError(f"{who}: group must be 'neuron', 'layer', None or 'auto', got {group!r}")
-    if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
-        raise ValueError(f"{who}: max_boxes must be a whole number >= 1, got {max_boxes!r}")
-    expanded = _expand_set(expand)
     view = View(order, names)
     size = len(order)
     what = f"{len(order):,} values"
     if focus is not None:
-        target = find_value(order, names, focus)
+        target = find_value(order, names, focus, who)
         if depth is None:
             core = path_to_root(order, target)
             what = f"the path from {names[target]} to {names[root]}"
@@ -130,8 +140,7 @@ def plan(
         raise ValueError(f"{who}: expand= needs grouping (group='neuron' or 'layer')")
     if group is not None:
         view.grouping = Grouping(order, group, names)
-        for name in expanded:
-            view.grouping.find(name)
+        check_expand(view.grouping, expanded, who)
         view.expand = expanded
     from stepgrad.draw_view import count_boxes
 

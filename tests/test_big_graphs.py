@@ -131,7 +131,7 @@ def test_expand_draws_one_group_value_by_value():
         for k, local in enumerate(v.local_grads):
             line = next(x for x in g.source.splitlines() if f"id=e{index[v]}_{k}" in x)
             assert f'label="local {short(local)}"' in line
-    with pytest.raises(KeyError, match="no group called 'L9.n1'.*'L1.n1'"):
+    with pytest.raises(ValueError, match="draw: expand='L9.n1' is not a group .*'L1.n1'"):
         draw(loss, group="neuron", expand="L9.n1")
 
 

@@ -21,7 +21,7 @@ import importlib.util
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import event, settings
@@ -75,6 +75,7 @@ class PassRecord:
     covers: frozenset[int]
     k: int = 0  # steps applied
     status: str = LIVE
+    held: dict[int, float] = field(default_factory=dict)  # leaves' gradients from before it
 
 
 def same(a: float | None, b: float | None) -> bool:
@@ -323,6 +324,8 @@ class PassRules(RuleBasedStateMachine):
         assert math.isfinite(seeded)
         self.end_passes(self.covers[i])
         rec = PassRecord(p, id(p), i, seed, total, self.covers[i])
+        rec.held = {j: self.committed[j] for j in self.covers[i]  # the pass adds to these
+                    if j != i and self.recipes[j][0] == "leaf" and self.committed[j] is not None}
         self.records.append(rec)
         assert len(p) == total and p.steps == [] and not p.stale
         if total == 0:  # an input alone: seeding it was the whole pass
@@ -461,6 +464,8 @@ class PassRules(RuleBasedStateMachine):
             n = len(p.steps)
             for k in {n, (n + 1) // 2}:  # the latest step, and one half way
                 want = {nid: "?" for nid in ids.values()}
+                for j, g in rec.held.items():  # an input or parameter keeps its gradient
+                    want[ids[self.real[j]]] = short(g)
                 want[ids[p.root]] = short(p.root_grad)
                 for s in p.steps[:k]:
                     want[ids[s.input]] = short(s.input_grad)
