@@ -137,32 +137,38 @@ def _order_and_reset(root: Value, order: list[Value], saved: list[float | None],
     except an input's or a parameter's, which keeps what it holds (gradients add up); those
     go in `leaves` too. Filled as it goes, so that a Ctrl-C half way can be undone.
 
-    One walk instead of three: on a graph too big for the processor's cache, each walk over
-    the nodes costs about as much as the arithmetic of the pass."""
-    placed: set[Value | None] = {None}
+    One walk instead of three, and no set of the values placed: the 0 a value gets when it is
+    placed is a float object of this walk's own, `mark`, so `x._grad is mark` says "placed".
+    On a graph too big for the processor's cache, each walk over the nodes (and each lookup in
+    a set as big as the graph) costs about as much as the arithmetic of the pass.
+    """
+    mark = float("0")  # 0.0, but not the 0.0 of any other gradient (float() of a str is new)
+    held: list[tuple[Value, float]] = []  # inputs and parameters that hold a gradient
     stack = [root]
-    push, pop, place, append = stack.append, stack.pop, placed.add, order.append
-    save, leaf = saved.append, leaves.append
+    push, pop, append, save = stack.append, stack.pop, order.append, saved.append
     while True:  # the loop of topological_order, step for step
         node = stack[-1]
-        if node._in1 not in placed:
-            push(node._in1)
-        elif node._in2 not in placed:
-            push(node._in2)
-        else:
-            pop()
-            place(node)
-            g = node._grad
-            save(g)  # saved before it joins the order: `_put_back` never misses a change
-            append(node)
-            if node._in1 is not None:  # a result: its gradient starts from 0
-                node._grad = 0.0
-            else:  # an input or a parameter: keeps its gradient (None reads as 0)
-                if g is None:
-                    node._grad = 0.0
-                leaf(node)
-            if not stack:
-                return
+        a = node._in1
+        if a is not None and a._grad is not mark:  # go down to the first input not placed
+            push(a)
+            continue
+        b = node._in2
+        if b is not None and b._grad is not mark:
+            push(b)
+            continue
+        pop()  # all of node's inputs are placed, so node can follow them
+        g = node._grad
+        save(g)  # saved before it joins the order: `_put_back` never misses a change
+        append(node)
+        node._grad = mark  # a result's gradient starts from 0 (and so does a None)
+        if a is None:  # an input or a parameter
+            leaves.append(node)
+            if g is not None:
+                held.append((node, g))
+        if not stack:
+            break
+    for node, g in held:  # keeps the gradient it holds (they add up): not the mark
+        node._grad = g
 
 
 def too_large(node: Value, g: float) -> OverflowError:

@@ -657,12 +657,16 @@ def test_model_zero_grad_ends_a_pass_over_the_model():
 
 
 class HashInterrupt:
-    """An input whose hash raises KeyboardInterrupt: Ctrl-C while backward() is still sorting
-    the graph (and has already set some gradients to 0)."""
+    """An input that raises KeyboardInterrupt as soon as the sort looks at it: Ctrl-C while
+    backward() is still sorting the graph (and has already set some gradients to 0)."""
 
     _in1 = _in2 = None
 
     def __hash__(self) -> int:
+        raise KeyboardInterrupt
+
+    @property
+    def _grad(self) -> float:
         raise KeyboardInterrupt
 
 
