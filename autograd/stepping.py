@@ -328,24 +328,27 @@ class BackwardPass:
 
     # ----- ending a live pass (called through stepgrad.passes) ---------------------------------
 
-    def _end(self, why: str, by: Value) -> list[float | None]:
-        """Undo this live pass's steps and make it stale; return what `_revive` needs.
+    def _end(self, why: str, by: Value, ended: list) -> None:
+        """Undo this live pass's steps and make it stale; first add (self, what `_revive`
+        needs) to `ended`, so that a Ctrl-C half way through can be undone too.
 
         `why` is what ended it, with "{}" for the value `by` (see stepgrad.passes)."""
         now = list(map(_grad_of, self.order))
+        ended.append((self, now))
         for node, g in zip(self.order, self._saved, strict=True):
             node._grad = g
         passes.live.remove(self)
         name = self.names.get(by) or (by.label if by.label else describe(by))
         self._state, self._why = STALE, why.format(name)
-        return now
 
     def _revive(self, now: list[float | None]) -> None:
-        """Put this pass back exactly as `_end` found it (the writer that ended it failed)."""
+        """Put this pass back exactly as `_end` found it (the writer that ended it failed),
+        also if `_end` was cut short (Ctrl-C) before it left `passes.live`."""
         for node, g in zip(self.order, now, strict=True):
             node._grad = g
         self._state, self._why = LIVE, ""
-        passes.live.append(self)
+        if self not in passes.live:
+            passes.live.append(self)
 
     def _check(self, action: str, what: str = "backward pass",
                restart: str = "backward_steps()") -> None:
