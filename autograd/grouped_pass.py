@@ -138,11 +138,20 @@ class GroupedPass:
         self._check("next()")
         if len(self.steps) == self.total:
             raise StopIteration(f"the grouped pass is finished: all {self.total} steps are done")
-        node, n = self.runs[len(self.steps)]
-        try:  # all of the step's edges, or none of them
-            applied = tuple(self.backward_pass._applied_together(n))
+        k, edges = len(self.steps), len(self.backward_pass.steps)
+        node, n = self.runs[k]
+        try:  # all of the step's edges and its record, or none of them (also on Ctrl-C)
+            return self.backward_pass._applied_together(
+                n, lambda applied: self._recorded(node, tuple(applied)))
         except OverflowError as e:
             raise self._not_applied(e, node, n) from None
+        except BaseException:
+            if len(self.backward_pass.steps) == edges:  # its edges were undone: its record too
+                del self.steps[k:]
+            raise
+
+    def _recorded(self, node: Value, applied: tuple[BackwardStep, ...]) -> GroupStep:
+        """The GroupStep of the edges `applied` out of `node`'s box, added to `steps`."""
         own = self.box(node)
         touched: dict[str, Value] = {}
         for s in applied:

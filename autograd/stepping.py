@@ -12,9 +12,10 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from stepgrad import passes
 from stepgrad.backward import _grad_of, backward_edges, describe, too_large, topological_order
@@ -301,16 +302,24 @@ class BackwardPass:
             self._state = DONE
         return step
 
-    def _applied_together(self, n: int) -> list[BackwardStep]:
+    def _applied_together(self, n: int, then: Callable[[list[BackwardStep]], Any] | None = None
+                          ) -> Any:
         """The next `n` steps, applied all or nothing: if one of them raises (a gradient too
         large for a float, Ctrl-C), the steps before it are undone too, and the pass is exactly
-        where it was (same steps, same gradients, same values reached); the error goes on."""
+        where it was (same steps, same gradients, same values reached, live or not); the error
+        goes on. Returns the steps, or `then(steps)`: what `then` does to record them counts
+        as part of the whole (a Ctrl-C in it undoes the steps too)."""
         k = len(self.steps)
+        state = (self._state, self._saved, self._nodes)  # as before: the last step ends a pass
         self._journal = journal = []
         try:
-            return [next(self) for _ in range(n)]
+            applied = [next(self) for _ in range(n)]
+            return applied if then is None else then(applied)
         except BaseException:
-            if self._state is LIVE or self._state is ASIDE:  # (never reached a DONE pass)
+            if state[0] is LIVE or state[0] is ASIDE:
+                self._state, self._saved, self._nodes = state
+                if state[0] is LIVE and self not in passes.live:
+                    passes.live.append(self)
                 grads = self._grads
                 for parent, g, was_reached in reversed(journal):
                     if grads is None:

@@ -107,3 +107,47 @@ def test_ctrl_c_anywhere_in_backward_leaves_the_live_pass_it_was_ending_as_it_wa
         assert check_every_interrupt(1, with_pass=True) > 50  # another output sharing w
     finally:
         passes.live.clear()
+
+
+def grouped_pass_state(g) -> tuple:
+    bp = g.backward_pass
+    return ([v._grad for v in bp.order], len(g.steps), len(bp.steps), set(bp.reached),
+            bp.stale, bp.done, bp in passes.live)
+
+
+def test_ctrl_c_anywhere_in_a_grouped_step_applies_all_of_it_or_none():
+    from stepgrad.grouped_pass import GroupedPass
+    from stepgrad.nn import MLP
+
+    def start(k: int):
+        passes.live.clear()
+        out = MLP(2, [3, 1], seed=0)([0.5, -1.0])
+        g = GroupedPass(out, "neuron")
+        for _ in range(k):
+            next(g)
+        return g
+
+    PASS_CODE.add(sys.modules["stepgrad.grouped_pass"].__file__)
+    try:
+        total = start(0).total
+        for k in range(total):  # the grouped step k + 1, interrupted at each line in turn
+            n = 0
+            while True:
+                n += 1
+                g = start(k)
+                before = grouped_pass_state(g)
+                if not interrupted_at(n, lambda g=g: next(g)):
+                    break
+                after = grouped_pass_state(g)
+                if after != before:  # then the interrupt came once the step was whole
+                    assert after[1] == k + 1 and after[2] == sum(len(s.steps) for s in g.steps)
+                    assert after[6] == (not after[5]), "live, but not in passes.live"
+                g.run()  # and the pass goes on to give backward()'s gradients
+                fresh = MLP(2, [3, 1], seed=0)([0.5, -1.0])
+                fresh.backward()
+                assert [v.grad for v in g.backward_pass.order] == \
+                    [v.grad for v in topological_order(fresh)], f"step {k + 1}, line {n}"
+            assert n > 100
+    finally:
+        PASS_CODE.discard(sys.modules["stepgrad.grouped_pass"].__file__)
+        passes.live.clear()
