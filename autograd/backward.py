@@ -98,7 +98,7 @@ def run_backward(root: Value, seed: float = 1.0) -> None:
         _order_and_reset(root, order, saved, leaves)
         if passes.live and passes.covered(order):  # a stepped pass over this graph is live:
             _put_back(order, saved)  # its steps are undone first, then the pass starts again
-            ended = passes.end_passes(order, "backward() ran on {}", root)
+            passes.end_passes(order, "backward() ran on {}", root, ended)  # fills `ended`
             order.clear(), saved.clear(), leaves.clear()
             _order_and_reset(root, order, saved, leaves)
         root._grad += seed

@@ -298,7 +298,7 @@ def _draw_view(root: Value, step: BackwardStep | BackwardPass | None,
         raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if isinstance(step, BackwardPass):
         backward_pass, step = step, step.current
-    plan = views.plan(root, backward_pass, max_boxes=max_boxes or views.MAX_BOXES, **view)
+    plan = views.plan(root, backward_pass, max_boxes=max_boxes, **view)
     if plan.grouping is None and plan.shown is None:
         return _build(root, step, backward_pass, rankdir=rankdir, title=title)
     # as the full drawing: the gradients as they stood after the step drawn (a stale pass

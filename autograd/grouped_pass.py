@@ -31,8 +31,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from stepgrad.grouping import Group, Grouping, check_expand, expand_names
-from stepgrad.stepping import BackwardPass, BackwardStep, not_done_note, short, text_table
+from stepgrad.backward import topological_order
+from stepgrad.grouping import MODES, Group, Grouping, check_expand, expand_names
+from stepgrad.stepping import (
+    BackwardPass,
+    BackwardStep,
+    node_names,
+    not_done_note,
+    short,
+    text_table,
+)
 from stepgrad.value import Number, Value, as_float
 
 __all__ = ["GroupStep", "GroupedPass"]
@@ -73,15 +81,21 @@ class GroupedPass:
 
     def __init__(self, root: Value, group: str = "neuron", grad: Number = 1.0, *,
                  expand: str | Iterable[str] | None = None, aside: bool = False) -> None:
+        # the arguments are checked before the pass starts (starting it ends a live pass)
+        if not isinstance(group, str) or group not in MODES:
+            raise ValueError(f"GroupedPass: group must be 'neuron' or 'layer', got {group!r}")
+        expanded = expand_names(expand, "GroupedPass")
         if aside:  # for a view: computed in a record of its own, the graph is never touched
             if not isinstance(root, Value):
                 raise TypeError(f"GroupedPass: expected a Value, got {type(root).__name__}")
             self.backward_pass = BackwardPass._aside(root, as_float(grad, "GroupedPass(grad)"))
         else:
+            if expanded and isinstance(root, Value):  # the names, on the graph as it is
+                order = topological_order(root)
+                check_expand(Grouping(order, group, node_names(order)), expanded, "GroupedPass")
             self.backward_pass = BackwardPass(root, grad)
         order, names = self.backward_pass.order, self.backward_pass.names
         self.grouping = Grouping(order, group, names)
-        expanded = expand_names(expand, "GroupedPass")
         check_expand(self.grouping, expanded, "GroupedPass")
         self.expand = expanded
         self._index = {node: i for i, node in enumerate(order)}
@@ -138,11 +152,20 @@ class GroupedPass:
         self._check("next()")
         if len(self.steps) == self.total:
             raise StopIteration(f"the grouped pass is finished: all {self.total} steps are done")
-        node, n = self.runs[len(self.steps)]
-        try:  # all of the step's edges, or none of them
-            applied = tuple(self.backward_pass._applied_together(n))
+        k, edges = len(self.steps), len(self.backward_pass.steps)
+        node, n = self.runs[k]
+        try:  # all of the step's edges and its record, or none of them (also on Ctrl-C)
+            return self.backward_pass._applied_together(
+                n, lambda applied: self._recorded(node, tuple(applied)))
         except OverflowError as e:
             raise self._not_applied(e, node, n) from None
+        except BaseException:
+            if len(self.backward_pass.steps) == edges:  # its edges were undone: its record too
+                del self.steps[k:]
+            raise
+
+    def _recorded(self, node: Value, applied: tuple[BackwardStep, ...]) -> GroupStep:
+        """The GroupStep of the edges `applied` out of `node`'s box, added to `steps`."""
         own = self.box(node)
         touched: dict[str, Value] = {}
         for s in applied:

@@ -118,7 +118,7 @@ class Grouping:
     def __init__(self, order: list[Value], mode: str,
                  names: dict[Value, str] | None = None) -> None:
         if mode not in MODES:
-            raise ValueError(f"group must be 'neuron', 'layer' or None, got {mode!r}")
+            raise ValueError(f"Grouping: mode must be 'neuron' or 'layer', got {mode!r}")
         self.mode = mode
         names = names if names is not None else node_names(order)
         root = order[-1]

@@ -12,9 +12,10 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from stepgrad import passes
 from stepgrad.backward import _grad_of, backward_edges, describe, too_large, topological_order
@@ -301,16 +302,24 @@ class BackwardPass:
             self._state = DONE
         return step
 
-    def _applied_together(self, n: int) -> list[BackwardStep]:
+    def _applied_together(self, n: int, then: Callable[[list[BackwardStep]], Any] | None = None
+                          ) -> Any:
         """The next `n` steps, applied all or nothing: if one of them raises (a gradient too
         large for a float, Ctrl-C), the steps before it are undone too, and the pass is exactly
-        where it was (same steps, same gradients, same values reached); the error goes on."""
+        where it was (same steps, same gradients, same values reached, live or not); the error
+        goes on. Returns the steps, or `then(steps)`: what `then` does to record them counts
+        as part of the whole (a Ctrl-C in it undoes the steps too)."""
         k = len(self.steps)
+        state = (self._state, self._saved, self._nodes)  # as before: the last step ends a pass
         self._journal = journal = []
         try:
-            return [next(self) for _ in range(n)]
+            applied = [next(self) for _ in range(n)]
+            return applied if then is None else then(applied)
         except BaseException:
-            if self._state is LIVE or self._state is ASIDE:  # (never reached a DONE pass)
+            if state[0] is LIVE or state[0] is ASIDE:
+                self._state, self._saved, self._nodes = state
+                if state[0] is LIVE and self not in passes.live:
+                    passes.live.append(self)
                 grads = self._grads
                 for parent, g, was_reached in reversed(journal):
                     if grads is None:
@@ -328,24 +337,27 @@ class BackwardPass:
 
     # ----- ending a live pass (called through stepgrad.passes) ---------------------------------
 
-    def _end(self, why: str, by: Value) -> list[float | None]:
-        """Undo this live pass's steps and make it stale; return what `_revive` needs.
+    def _end(self, why: str, by: Value, ended: list) -> None:
+        """Undo this live pass's steps and make it stale; first add (self, what `_revive`
+        needs) to `ended`, so that a Ctrl-C half way through can be undone too.
 
         `why` is what ended it, with "{}" for the value `by` (see stepgrad.passes)."""
         now = list(map(_grad_of, self.order))
+        ended.append((self, now))
         for node, g in zip(self.order, self._saved, strict=True):
             node._grad = g
         passes.live.remove(self)
         name = self.names.get(by) or (by.label if by.label else describe(by))
         self._state, self._why = STALE, why.format(name)
-        return now
 
     def _revive(self, now: list[float | None]) -> None:
-        """Put this pass back exactly as `_end` found it (the writer that ended it failed)."""
+        """Put this pass back exactly as `_end` found it (the writer that ended it failed),
+        also if `_end` was cut short (Ctrl-C) before it left `passes.live`."""
         for node, g in zip(self.order, now, strict=True):
             node._grad = g
         self._state, self._why = LIVE, ""
-        passes.live.append(self)
+        if self not in passes.live:
+            passes.live.append(self)
 
     def _check(self, action: str, what: str = "backward pass",
                restart: str = "backward_steps()") -> None:

@@ -84,6 +84,23 @@ def check_depth(depth: object, who: str = "draw") -> int | None:
     return number
 
 
+def check_max_boxes(max_boxes: object, who: str = "draw") -> int:
+    """`max_boxes` as a whole number >= 1 (None: the default, MAX_BOXES), or a clear error
+    that names `who`."""
+    if max_boxes is None:
+        return MAX_BOXES
+    try:
+        if isinstance(max_boxes, bool):
+            raise TypeError
+        number = operator.index(max_boxes)  # an int, or numpy's whole numbers
+    except TypeError:
+        raise TypeError(f"{who}: max_boxes must be a whole number >= 1 such as 5000 (or None), "
+                        f"got {describe(max_boxes)}") from None
+    if number < 1:
+        raise ValueError(f"{who}: max_boxes must be a whole number >= 1, got {number}")
+    return number
+
+
 def plan(
     root: Value,
     backward_pass: BackwardPass | None = None,
@@ -92,7 +109,7 @@ def plan(
     expand: str | Iterable[str] | None = None,
     focus: Value | str | None = None,
     depth: int | None = None,
-    max_boxes: int = MAX_BOXES,
+    max_boxes: int | None = MAX_BOXES,
     who: str = "draw",
 ) -> View:
     """What `draw(root, ...)` shows, or GraphTooBigError before any slow work starts.
@@ -104,8 +121,7 @@ def plan(
     """
     if group not in ("auto", "neuron", "layer", None):
         raise ValueError(f"{who}: group must be 'neuron', 'layer', None or 'auto', got {group!r}")
-    if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
-        raise ValueError(f"{who}: max_boxes must be a whole number >= 1, got {max_boxes!r}")
+    max_boxes = check_max_boxes(max_boxes, who)
     expanded = expand_names(expand, who)
     if focus is not None and not isinstance(focus, (Value, str)):
         raise TypeError(f"{who}: focus must be a Value or its label such as 'L1.n2.w1' (or "

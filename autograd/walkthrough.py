@@ -160,7 +160,7 @@ def _grouped_page(root: Value, grad: Number, title: str | None, rankdir: str,
     from stepgrad.walkthrough_grouped import grouped_svg, grouped_walkthrough_data
 
     view = views.plan(root, group=group, expand=expand, who="walkthrough",
-                      max_boxes=max_boxes or views.MAX_BOXES)
+                      max_boxes=max_boxes)
     if view.grouping is None:
         return None
     if len(view.order) > views.AUTO_GROUP:

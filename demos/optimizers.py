@@ -146,6 +146,9 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
                 "the table above has the same numbers.\n"
             )
             return 1
+        except OSError as e:  # a folder that does not exist, no permission, ...
+            sys.stderr.write(f"Plot not written: cannot write {args.plot} ({e.strerror or e}).\n")
+            return 1
         out.write(f"\nplot written to {args.plot}{replaced}\n")
     return 0
 

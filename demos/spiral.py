@@ -221,8 +221,13 @@ def draw_png(predict: Callable[[list[list[float]]], list[int]], points: list[lis
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     replaced = replacing(path)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    except OSError as e:  # a folder that does not exist, no permission, ...
+        print(f"Picture not written: cannot write {path} ({e.strerror or e}).", file=out)
+        return None
+    finally:
+        plt.close(fig)
     print(f"Picture written to {path}{replaced}", file=out)
     return path
 

@@ -99,3 +99,13 @@ def test_the_plot_and_picture_options_say_when_they_replace_a_file(tmp_path):
         assert "Traceback" not in done.stderr, done.stderr
         assert f"{name} (it replaces the file that was there)" in done.stdout
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_plot_or_picture_that_cannot_be_written_is_one_clear_line(tmp_path):
+    pytest.importorskip("matplotlib")
+    missing = tmp_path / "no such folder" / "x.png"
+    for args in (["demos.optimizers", "--steps", "5", "--plot"],
+                 ["demos.spiral", "--n", "10", "--epochs", "2", "--no-map", "--png"]):
+        done = run_in(tmp_path, [*args, str(missing)])
+        assert "Traceback" not in done.stderr, done.stderr  # before: FileNotFoundError
+        assert f"not written: cannot write {missing} (" in done.stdout + done.stderr

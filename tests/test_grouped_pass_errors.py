@@ -146,3 +146,26 @@ def test_a_stale_grouped_pass_says_how_to_start_a_grouped_pass():
     loss.zero_grad_graph()
     with pytest.raises(StalePassError, match=r"GroupedPass\(loss, 'layer', expand=\['L1'\]\)"):
         next(by_layer)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"group": "neurons"}, ValueError, "GroupedPass: group must be 'neuron' or 'layer'"),
+    ({"group": None}, ValueError, "GroupedPass: group must be 'neuron' or 'layer', got None"),
+    ({"expand": "L9"}, ValueError, "GroupedPass: expand='L9' is not a group"),
+    ({"expand": 5}, TypeError, "GroupedPass: expand must be a group name"),
+])
+def test_a_grouped_pass_with_a_bad_argument_changes_nothing(kwargs, error, words):
+    """The error comes before the pass starts: a stepped pass that is live goes on, and no
+    gradient changes (no pass is left half started)."""
+    from stepgrad import passes
+
+    loss = xor_loss()
+    loss.backward()  # every value holds a gradient
+    p = loss.backward_steps()
+    next(p)
+    before, live_before = snapshot(loss), len(passes.live)
+    with pytest.raises(error, match=words.replace("(", r"\(").replace("?", r"\?")):
+        GroupedPass(loss, **kwargs)
+    assert not p.stale and p in passes.live and len(passes.live) == live_before
+    assert snapshot(loss) == before
+    p.run()

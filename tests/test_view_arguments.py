@@ -122,3 +122,23 @@ def test_the_kind_of_each_argument_is_checked_before_any_work(kw, monkeypatch):
     monkeypatch.setattr(views, "topological_order", never)
     with pytest.raises(TypeError, match=r"^draw: "):
         draw(xor_loss(), **kw)
+
+
+@needs_dot
+@pytest.mark.parametrize("who", ["draw", "walkthrough"])
+@pytest.mark.parametrize("max_boxes, error, shown", [
+    (0, ValueError, "0"), (-3, ValueError, "-3"),
+    (2.0, TypeError, "float 2.0"), ("100", TypeError, "str '100'"), (True, TypeError, "bool True"),
+])
+def test_max_boxes_that_is_not_a_whole_number_from_1(who, max_boxes, error, shown, tmp_path):
+    with pytest.raises(error) as info:  # before: 0 drew with the default limit, unsaid
+        call(who, tmp_path, max_boxes=max_boxes, group="neuron")
+    assert one_short_line(info.value).startswith(
+        f"{who}: max_boxes must be a whole number >= 1")
+    assert one_short_line(info.value).endswith(f"got {shown}")
+
+
+@needs_dot
+def test_max_boxes_may_be_a_numpy_integer(tmp_path):
+    np = pytest.importorskip("numpy")
+    assert "L1.n1" in call("draw", tmp_path, max_boxes=np.int64(50), group="neuron").source
