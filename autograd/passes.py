@@ -35,8 +35,14 @@ def end_passes(values: Iterable[object], why: str, by: object,
     hit = [p for p in live if not p._nodes.isdisjoint(values)]
     if ended is None:
         ended = []
-    for p in reversed(hit):  # newest first, so undo runs oldest first
-        p._end(why, by, ended)
+    start = len(ended)
+    try:
+        for p in reversed(hit):  # newest first, so undo runs oldest first
+            p._end(why, by, ended)
+    except BaseException:  # a Ctrl-C half way: every pass is put back as it was, then it goes on
+        undo_end(ended[start:])
+        del ended[start:]
+        raise
     return ended
 
 

@@ -151,3 +151,33 @@ def test_ctrl_c_anywhere_in_a_grouped_step_applies_all_of_it_or_none():
     finally:
         PASS_CODE.discard(sys.modules["stepgrad.grouped_pass"].__file__)
         passes.live.clear()
+
+
+def test_ctrl_c_anywhere_while_a_reset_ends_a_pass_leaves_it_live_or_ended_never_half():
+    """`.grad = `, zero_grad() and a new stepped pass end a live pass first: a Ctrl-C there
+    leaves that pass either as it was (live, its steps kept) or ended (stale, steps undone)."""
+    writers = {
+        "set grad": lambda w, loss1: setattr(w, "grad", 5.0),
+        "zero_grad": lambda w, loss1: w.zero_grad(),
+        "zero_grad_graph": lambda w, loss1: loss1.zero_grad_graph(),
+        "new pass": lambda w, loss1: loss1.backward_steps(),
+    }
+    for name, write in writers.items():
+        n = 0
+        while True:
+            n += 1
+            passes.live.clear()
+            w, b, x, loss1, loss2 = network()
+            p = loss1.backward_steps()
+            for _ in range(3):
+                next(p)
+            values = every_value(loss1, loss2)
+            before = [v._grad for v in values]
+            if not interrupted_at(n, lambda w=w, loss1=loss1, write=write: write(w, loss1)):
+                break
+            assert p.stale == (p not in passes.live), f"{name}, interrupt {n}: half ended"
+            if not p.stale:
+                assert [v._grad for v in values] == before, f"{name}, interrupt {n}"
+                p.run()  # and it goes on
+        assert n > 5, name
+    passes.live.clear()
