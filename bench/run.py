@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     if baseline_rows:
         print()
         print(f"this checkout against the baseline ({args.baseline_python}), same run, "
-              f"{args.rounds} rounds in turns (times: median of the rounds):")
+              f"{max(1, args.rounds)} rounds in turns, memory one (times: median of the rounds):")
         print_table(baseline_rows, ["workload", "this checkout", "baseline", "ratio",
                                     "rounds", "baseline vs micrograd"])
     print()

@@ -75,6 +75,8 @@ def number(owner: str, name: str, x: Any, *, allow_bool: bool = False) -> float:
 def size(owner: str, name: str, x: Any) -> int:
     """x as a whole number >= 1 (a layer size, a count): ValueError otherwise, and an
     OverflowError for one too large to count anything in memory (as Python's `[0] * x`)."""
+    if isinstance(x, Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
+        x = int(x)  # numpy's integers too (`y.max() + 1`): stored as a plain int
     if isinstance(x, bool) or not isinstance(x, int) or x < 1:
         raise ValueError(f"{owner}: {name} must be a whole number >= 1, got {shown(x)}")
     if x > sys.maxsize:

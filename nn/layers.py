@@ -112,7 +112,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         name: str = "n",
     ) -> None:
-        _argcheck.size("Neuron", "nin", nin)
+        nin = _argcheck.size("Neuron", "nin", nin)
         self.nin = nin
         self.activation = _resolve(activation, nonlin)
         self._act = find_activation(self.activation)
@@ -176,7 +176,8 @@ class Layer(Module):
         rng: random.Random | None = None,
         name: str = "L1",
     ) -> None:
-        _argcheck.size("Layer", "nout", nout)
+        nin = _argcheck.size("Layer", "nin", nin)
+        nout = _argcheck.size("Layer", "nout", nout)
         r = _rng(seed, rng)
         act = _resolve(activation, nonlin)
         self.nin, self.nout, self.activation, self.name = nin, nout, act, name
@@ -231,11 +232,11 @@ class MLP(Module):
         *,
         seed: int | None = DEFAULT_SEED,
     ) -> None:
-        _argcheck.size("MLP", "nin", nin)
+        nin = _argcheck.size("MLP", "nin", nin)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        for i, n in enumerate(nouts):  # all of them before any layer is built
-            _argcheck.size("MLP", f"nouts[{i}]", n)
+        # all of them before any layer is built
+        nouts = [_argcheck.size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
         find_activation(activation)
         find_activation(output_activation)
         r = random.Random(seed)

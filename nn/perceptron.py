@@ -99,7 +99,7 @@ class Perceptron:
     def __init__(
         self, nin: int, eta: float = 1.0, *, seed: int | None = 0, shuffle: bool = True
     ) -> None:
-        _argcheck.size("Perceptron", "nin", nin)
+        nin = _argcheck.size("Perceptron", "nin", nin)
         if isinstance(eta, bool) or not isinstance(eta, Real) or not 0 < eta < math.inf:
             raise ValueError(f"Perceptron: the learning rate eta must be > 0, got {eta!r}")
         self.nin = nin

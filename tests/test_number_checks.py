@@ -96,3 +96,21 @@ def test_booleans_are_numbers_in_data_and_refused_as_settings():
         gradcheck(lambda x: x * x, 1.0, eps=True)
     with pytest.raises(TypeError, match="^Adam: amsgrad must be True or False, got int 1$"):
         Adam([_w()], amsgrad=1)
+
+
+def test_numpy_integers_are_sizes_too(tmp_path):
+    np = pytest.importorskip("numpy")
+    from stepgrad.nn import MLP, Layer
+
+    labels = np.array([0, 2, 1])
+    model = MLP(np.int64(2), [np.int32(4), labels.max() + 1], seed=0)
+    assert [len(layer.neurons) for layer in model.layers] == [4, 3]
+    assert type(model.layers[0].nin) is int and type(model.layers[1].nout) is int
+    model.save(tmp_path / "m.json")  # plain ints: the model file is ordinary JSON
+    again = MLP(2, [4, 3], seed=1).load(tmp_path / "m.json")
+    assert again([0.5, -1.0])[2].data == model([0.5, -1.0])[2].data
+    assert len(Layer(np.int64(2), np.int64(3)).neurons) == 3
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        MLP(2, [np.float64(3.0)])
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        MLP(2, [np.bool_(True)])
