@@ -56,7 +56,7 @@ SIZE_ENTRY_POINTS = [
     (r"MLP: nouts\[1\] is ", lambda h: MLP(2, [3, h])),
     (r"Layer: nout is ", lambda h: Layer(2, h)),
     (r"Neuron: nin is ", lambda h: Neuron(h)),
-    (r"Neuron: nin is ", lambda h: Layer(h, 2)),
+    (r"Layer: nin is ", lambda h: Layer(h, 2)),
     (r"Perceptron: nin is ", lambda h: Perceptron(h)),
 ]
 
