@@ -39,8 +39,8 @@ MICROGRAD = "micrograd==0.1.0"
 SPEEDUP_TARGET = 5.0
 MEMORY_TARGET = 0.4
 AGREE = 1e-9  # both engines must compute the same numbers, up to rounding
-ORDER = ["moons", "moons-freed", "nn", "batch", "chain", "sum", "memory"]
-TRAINING = ("moons", "moons-freed", "nn")  # timed step by step: --steps of them
+ORDER = ["moons", "moons-freed", "moons-let-go", "nn", "batch", "chain", "sum", "memory"]
+TRAINING = ("moons", "moons-freed", "moons-let-go", "nn")  # timed step by step: --steps of them
 # batch replay (issue 11): (points, backend) -> at least this many times faster than micrograd
 BATCH_TARGETS = {(100, "python"): 100.0, (100, "numpy"): 300.0, (1000, "python"): 150.0,
                  (1000, "numpy"): 1000.0}
@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         "(the same step with each library's MLP class), chain (a deep chain), sum (sum of N "
         "Values), memory (bytes per graph node), batch (the moons step at 100 and 1,000 points "
         "with stepgrad.batched, both backends, against micrograd's step); moons-freed is the "
-        "moons step with the previous graph freed and collected before each step.",
+        "moons step with the previous graph freed and collected before each step (untimed), "
+        "moons-let-go the step of a loop that sets the previous loss to None first (timed).",
     )
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed repeats of a graph after one warm-up (default 5, --quick 2)")
@@ -307,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(training_row("moons step (MLP from Values)", sg, mg, notes))
         elif workload == "moons-freed":
             rows.append(training_row("moons step, previous graph freed first", sg, mg, notes))
+        elif workload == "moons-let-go":
+            rows.append(training_row("moons step, loop lets go of the last loss", sg, mg, notes))
         elif workload == "nn":
             rows.append(training_row("moons step (nn.MLP vs micrograd.nn)", sg, mg, notes))
         elif workload == "batch":
