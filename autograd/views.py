@@ -70,18 +70,7 @@ class View:
 
 def check_depth(depth: object, who: str = "draw") -> int | None:
     """`depth` as a whole number >= 0 (or None), or a clear error that names `who`."""
-    if depth is None:
-        return None
-    try:
-        if isinstance(depth, bool):
-            raise TypeError
-        number = operator.index(depth)  # an int, or numpy's whole numbers
-    except TypeError:
-        raise TypeError(f"{who}: depth must be a whole number such as 2 (or None), got "
-                        f"{describe(depth)}") from None
-    if number < 0:
-        raise ValueError(f"{who}: depth must be a whole number >= 0, got {number}")
-    return number
+    return None if depth is None else _whole_number(depth, "depth", 0, "such as 2", who)
 
 
 def check_max_boxes(max_boxes: object, who: str = "draw") -> int:
@@ -89,15 +78,20 @@ def check_max_boxes(max_boxes: object, who: str = "draw") -> int:
     that names `who`."""
     if max_boxes is None:
         return MAX_BOXES
+    return _whole_number(max_boxes, "max_boxes", 1, ">= 1 such as 5000", who)
+
+
+def _whole_number(x: object, name: str, least: int, example: str, who: str) -> int:
+    """x as an int >= least (numpy's whole numbers too, never a bool), or a clear error."""
     try:
-        if isinstance(max_boxes, bool):
+        if isinstance(x, bool):
             raise TypeError
-        number = operator.index(max_boxes)  # an int, or numpy's whole numbers
+        number = operator.index(x)  # an int, or numpy's whole numbers
     except TypeError:
-        raise TypeError(f"{who}: max_boxes must be a whole number >= 1 such as 5000 (or None), "
-                        f"got {describe(max_boxes)}") from None
-    if number < 1:
-        raise ValueError(f"{who}: max_boxes must be a whole number >= 1, got {number}")
+        raise TypeError(f"{who}: {name} must be a whole number {example} (or None), got "
+                        f"{describe(x)}") from None
+    if number < least:
+        raise ValueError(f"{who}: {name} must be a whole number >= {least}, got {number}")
     return number
 
 
