@@ -157,20 +157,8 @@ def decision_map(
                 else:
                     line.append("." if s <= -sure else "-")
             grid.append(line)
-    for point, label in zip(points, labels, strict=True):
-        col = round((point[0] - x0) / (x1 - x0) * (width - 1))
-        row = round((y1 - point[1]) / (y1 - y0) * (height - 1))
-        if 0 <= col < width and 0 <= row < height:
-            grid[row][col] = "X" if label > 0 else "O"
-    top, bottom = f"{y1:.2f}", f"{y0:.2f}"
-    pad = max(len(top), len(bottom)) + 5
-    lines = [" " * (pad + 2) + axes[1]]
-    for row, cells in enumerate(grid):
-        tick = top if row == 0 else bottom if row == height - 1 else ""
-        lines.append(f"{tick:>{pad}} |{''.join(cells)}|")
-    lines.append(" " * (pad + 2) + "-" * width)
-    left, right = f"{x0:.2f}", f"{x1:.2f}"
-    lines.append(" " * (pad + 2) + left + right.rjust(width - len(left)) + "  " + axes[0])
+    marks = ["X" if label > 0 else "O" for label in labels]
+    lines = _framed(grid, points, marks, x_range, y_range, axes)
     neg, pos = names
     lines.append(
         f"# + : {pos} (sure / near the boundary)   . - : {neg}   "
@@ -214,22 +202,33 @@ def class_map(
     classes = predict(cells)
     grid = [[REGIONS[classes[row * width + col] % len(REGIONS)] for col in range(width)]
             for row in range(height)]
-    for point, label in zip(points, labels, strict=True):
-        col = round((point[0] - x0) / (x1 - x0) * (width - 1))
-        row = round((y1 - point[1]) / (y1 - y0) * (height - 1))
-        if 0 <= col < width and 0 <= row < height:
-            grid[row][col] = str(label % 10)
-    top, bottom = f"{y1:.2f}", f"{y0:.2f}"
-    pad = max(len(top), len(bottom)) + 5
-    lines = [" " * (pad + 2) + axes[1]]
-    for row, line in enumerate(grid):
-        tick = top if row == 0 else bottom if row == height - 1 else ""
-        lines.append(f"{tick:>{pad}} |{''.join(line)}|")
-    lines.append(" " * (pad + 2) + "-" * width)
-    left, right = f"{x0:.2f}", f"{x1:.2f}"
-    lines.append(" " * (pad + 2) + left + right.rjust(width - len(left)) + "  " + axes[0])
+    lines = _framed(grid, points, [str(label % 10) for label in labels], x_range, y_range, axes)
     shown = max([*classes, *labels, 0]) + 1
     ks = " ".join(str(k) for k in range(shown))
     lines.append(f"{' '.join(REGIONS[:shown])}  the area of class {ks}   {ks}  training points "
                  f"of class {ks}")
     return "\n".join(lines)
+
+
+def _framed(grid: list[list[str]], points: Sequence[Sequence[float]], marks: Sequence[str],
+            x_range: tuple[float, float], y_range: tuple[float, float],
+            axes: tuple[str, str]) -> list[str]:
+    """The lines of a map: `grid` (rows from the top) with each point drawn as its mark,
+    inside axes with the ranges' ends as ticks (the key line is the caller's)."""
+    (x0, x1), (y0, y1) = x_range, y_range
+    height, width = len(grid), len(grid[0]) if grid else 0
+    for point, mark in zip(points, marks, strict=True):
+        col = round((point[0] - x0) / (x1 - x0) * (width - 1))
+        row = round((y1 - point[1]) / (y1 - y0) * (height - 1))
+        if 0 <= col < width and 0 <= row < height:
+            grid[row][col] = mark
+    top, bottom = f"{y1:.2f}", f"{y0:.2f}"
+    pad = max(len(top), len(bottom)) + 5
+    lines = [" " * (pad + 2) + axes[1]]
+    for row, cells in enumerate(grid):
+        tick = top if row == 0 else bottom if row == height - 1 else ""
+        lines.append(f"{tick:>{pad}} |{''.join(cells)}|")
+    lines.append(" " * (pad + 2) + "-" * width)
+    left, right = f"{x0:.2f}", f"{x1:.2f}"
+    lines.append(" " * (pad + 2) + left + right.rjust(width - len(left)) + "  " + axes[0])
+    return lines
