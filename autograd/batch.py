@@ -252,7 +252,8 @@ class BatchResult:
         """Add the mean gradient over the samples into `.grad` of every parameter.
 
         Like `Value.backward()`: it ends any live stepped pass over these parameters first,
-        and if it raises (a gradient too large for a float), no `.grad` has changed.
+        and if it raises (a gradient too large for a float, or Ctrl-C), every `.grad`, and any
+        live pass it ended, is exactly as before the call.
         """
         if not self.want_grad:
             raise RuntimeError("batched: this batch ran inside no_grad(), so it has no "
@@ -261,10 +262,12 @@ class BatchResult:
         values = [p for p, _ in items]
         for term in self._extra:
             values.extend(topological_order(term))
-        ended = passes.end_passes(values, "a batched backward() ran on {}",
-                                  values[0]) if passes.live and values else ()
-        saved = [(v, v._grad) for v in values]
+        saved = [(v, v._grad) for v in values]  # taken before anything changes
+        ended: list = []
         try:
+            if passes.live and values:
+                passes.end_passes(values, "a batched backward() ran on {}", values[0],
+                                  ended)  # fills `ended` as it goes
             for term in self._extra:
                 run_backward(term)
             n = self.n
@@ -275,7 +278,7 @@ class BatchResult:
                     from stepgrad.backward import too_large
                     raise too_large(p, new)
                 p._grad = new
-        except BaseException:
+        except BaseException:  # an error, or Ctrl-C at any point: put everything back
             for v, g in saved:
                 v._grad = g
             passes.undo_end(ended)
