@@ -30,7 +30,7 @@ from numbers import Real
 from typing import Any
 
 from stepgrad import grad_mode, passes
-from stepgrad.backward import run_backward, topological_order
+from stepgrad.backward import run_backward, too_large, topological_order
 from stepgrad.value import Value, as_float
 
 __all__ = ["BatchResult", "Batched", "batched"]
@@ -252,7 +252,8 @@ class BatchResult:
         """Add the mean gradient over the samples into `.grad` of every parameter.
 
         Like `Value.backward()`: it ends any live stepped pass over these parameters first,
-        and if it raises (a gradient too large for a float), no `.grad` has changed.
+        and if it raises (a gradient too large for a float, or Ctrl-C), every `.grad`, and any
+        live pass it ended, is exactly as before the call.
         """
         if not self.want_grad:
             raise RuntimeError("batched: this batch ran inside no_grad(), so it has no "
@@ -261,10 +262,12 @@ class BatchResult:
         values = [p for p, _ in items]
         for term in self._extra:
             values.extend(topological_order(term))
-        ended = passes.end_passes(values, "a batched backward() ran on {}",
-                                  values[0]) if passes.live and values else ()
-        saved = [(v, v._grad) for v in values]
+        saved = [(v, v._grad) for v in values]  # taken before anything changes
+        ended: list = []
         try:
+            if passes.live and values:
+                passes.end_passes(values, "a batched backward() ran on {}", values[0],
+                                  ended)  # fills `ended` as it goes
             for term in self._extra:
                 run_backward(term)
             n = self.n
@@ -272,10 +275,9 @@ class BatchResult:
                 mean = g / n
                 new = (p._grad or 0.0) + mean
                 if new - new != 0.0:
-                    from stepgrad.backward import too_large
                     raise too_large(p, new)
                 p._grad = new
-        except BaseException:
+        except BaseException:  # an error, or Ctrl-C at any point: put everything back
             for v, g in saved:
                 v._grad = g
             passes.undo_end(ended)
@@ -296,11 +298,15 @@ class BatchResult:
                              if k not in ("_extra", "data", "_constant")})
         out._extra = list(self._extra)
         out._constant = self._constant
+        term = other.data if isinstance(other, Value) else as_float(other, "+")
         if isinstance(other, Value):
             out._extra.append(other)
         else:
-            out._constant += as_float(other, "+")
+            out._constant += term
         out.data = self._total / self.n + out._constant + sum(t.data for t in out._extra)
+        if out.data - out.data != 0.0:
+            raise OverflowError(f"batched: '+' on {self.data:.6g}, {term:.6g} gave {out.data}: "
+                                "the result is too large for a float")
         return out
 
     __radd__ = __add__
@@ -316,7 +322,7 @@ class BatchResult:
 
 def _sample_gradients(out: Value) -> dict[int, list[Any]]:
     """d out / d leaf for every leaf of out's graph, with backward()'s arithmetic, without
-    touching any .grad; if a gradient is too large, the engine's own error."""
+    touching any .grad (or a live pass); if a gradient is too large, the engine's own error."""
     order = topological_order(out)
     adj = {id(v): 0.0 for v in order}
     adj[id(out)] = 1.0
@@ -327,8 +333,11 @@ def _sample_gradients(out: Value) -> dict[int, list[Any]]:
             if node._in2 is not None:
                 adj[id(node._in2)] += node._local2 * up
     total = sum(adj.values())
-    if total - total != 0.0:
-        run_backward(out)  # raises the engine's error (and changes nothing)
+    if total - total != 0.0:  # a gradient is inf or nan, or only their sum is too large
+        for node in reversed(order):  # the first culprit, as backward() would name it
+            g = adj[id(node)]
+            if g - g != 0.0:
+                raise too_large(node, g)
     return {id(v): [v, adj[id(v)]] for v in order if v._in1 is None}
 
 

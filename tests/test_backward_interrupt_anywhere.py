@@ -9,45 +9,14 @@ from __future__ import annotations
 
 import sys
 
+from interrupt import interrupted_at
+
 from stepgrad import Value, passes
 from stepgrad import backward as backward_module
 from stepgrad import stepping as stepping_module
 from stepgrad.backward import topological_order
 
 PASS_CODE = {backward_module.__file__, passes.__file__, stepping_module.__file__}
-
-
-def interrupted_at(n: int, call) -> bool:
-    """Run call(), raising KeyboardInterrupt at the n-th line of pass code it runs. True if
-    that happened (call() was cut short), False if call() ran to its end first."""
-    count = 0
-    hit = False
-    error_seen = False
-
-    def local(frame, event, arg):
-        nonlocal count, hit, error_seen
-        if event == "exception" and arg[0] is not GeneratorExit:  # (an old iterator closed)
-            error_seen = True  # the interrupt, or an error: what puts things back runs as is
-        elif event == "line" and not error_seen:
-            count += 1
-            if count == n:
-                hit = True
-                raise KeyboardInterrupt
-        return local
-
-    def tracer(frame, event, arg):
-        return local if frame.f_code.co_filename in PASS_CODE else None
-
-    old = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        call()
-    except KeyboardInterrupt:
-        if not hit:
-            raise
-    finally:
-        sys.settrace(old)
-    return hit
 
 
 def network():
@@ -83,7 +52,7 @@ def check_every_interrupt(root_index: int, with_pass: bool) -> int:
         values = every_value(loss1, loss2)
         before = [v._grad for v in values]
         root = (loss1, loss2)[root_index]
-        if not interrupted_at(n, root.backward):
+        if not interrupted_at(n, root.backward, PASS_CODE):
             if p is not None:  # backward() ran: it ended the pass
                 assert p.stale and p not in passes.live
             return n - 1
@@ -136,7 +105,7 @@ def test_ctrl_c_anywhere_in_a_grouped_step_applies_all_of_it_or_none():
                 n += 1
                 g = start(k)
                 before = grouped_pass_state(g)
-                if not interrupted_at(n, lambda g=g: next(g)):
+                if not interrupted_at(n, lambda g=g: next(g), PASS_CODE):
                     break
                 after = grouped_pass_state(g)
                 if after != before:  # then the interrupt came once the step was whole
@@ -173,7 +142,8 @@ def test_ctrl_c_anywhere_while_a_reset_ends_a_pass_leaves_it_live_or_ended_never
                 next(p)
             values = every_value(loss1, loss2)
             before = [v._grad for v in values]
-            if not interrupted_at(n, lambda w=w, loss1=loss1, write=write: write(w, loss1)):
+            if not interrupted_at(n, lambda w=w, loss1=loss1, write=write: write(w, loss1),
+                                  PASS_CODE):
                 break
             assert p.stale == (p not in passes.live), f"{name}, interrupt {n}: half ended"
             if not p.stale:

@@ -199,6 +199,39 @@ def test_errors_name_the_first_failing_sample(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_per_sample_gradient_near_the_float_limit_touches_no_grad(backend):
+    """Sample 1 runs per sample; its gradients (1e308 for a and for b) are floats, though their
+    sum is not. Running the batch leaves every .grad and a live pass alone, and backward()
+    gives the mean, as the per-sample graphs do."""
+    a, b = Value(0.5, label="a"), Value(0.5, label="b")
+
+    def fn(x):
+        h = a * x
+        if h.data > 0.0:  # a branch on a number: sample 1 takes the other one, per sample
+            return h + b * x
+        return h
+
+    live = (a * 2.0 + b).tanh().backward_steps()
+    next(live)
+    before = (a._grad, b._grad)
+    got = batched(fn, backend=backend)([-1.0, 1e308])
+    assert (a._grad, b._grad) == before and not live.stale
+    assert got.fallbacks >= 1 and got.data == 5e307
+    live.run()
+    a.zero_grad(), b.zero_grad()
+    check(fn, [a, b], ([-1.0, 1e308],), backend, expect_fallbacks=got.fallbacks)
+    c = Value(0.1, label="c")
+
+    def steep(x):
+        h = c * x
+        return h * 4.0 if h.data > 0.0 else h  # sample 1: 4e307, with a gradient of 4e308
+
+    with pytest.raises(OverflowError, match=r"sample 1 .*gradient of 'c' .* became inf"):
+        batched(steep, backend=backend)([-1.0, 1e308])
+    assert c._grad is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_backward_is_transactional_and_ends_live_passes(backend):
     w = Value(1.0, label="w")
     other = (w * 2.0).tanh()  # two steps: after one, the pass is live
@@ -259,6 +292,17 @@ def test_plus_a_term_and_no_grad():
     assert evaluation.data == 4.0
     with pytest.raises(RuntimeError, match="no_grad"):
         evaluation.backward()
+
+
+def test_plus_a_term_too_large_is_an_error_not_inf():
+    w = Value(1.0, label="w")
+    loss = batched(lambda x: w * x)([1e308])
+    for total in (lambda: loss + Value(1e308), lambda: 1e308 + loss,
+                  lambda: (loss + 1e307) + Value(1e308)):
+        with pytest.raises(OverflowError, match=r"^batched: '\+' on 1\.?\d*e\+308, 1e\+308 "
+                                                r"gave inf: the result is too large for a float"):
+            total()
+    assert (loss + -1e308).data == 0.0 and w.grad == 0.0
 
 
 def test_bad_batches_are_clear():
