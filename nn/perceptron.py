@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 
-from stepgrad.nn import _argcheck
+from stepgrad.nn import _argcheck, limits
 from stepgrad.value import too_large
 
 
@@ -100,6 +100,8 @@ class Perceptron:
         self, nin: int, eta: float = 1.0, *, seed: int | None = 0, shuffle: bool = True
     ) -> None:
         nin = _argcheck.size("Perceptron", "nin", nin)
+        limits.check("Perceptron", (nin,), nin + 1, limits.WEIGHT_BYTES * (nin + 1),
+                     "use fewer inputs")
         if isinstance(eta, bool) or not isinstance(eta, Real) or not 0 < eta < math.inf:
             raise ValueError(f"Perceptron: the learning rate eta must be > 0, got {eta!r}")
         self.nin = nin
