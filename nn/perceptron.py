@@ -50,6 +50,10 @@ class PerceptronResult:
     def __str__(self) -> str:
         return self.message
 
+    # At the prompt and as the text of a notebook cell, the message `print` shows, not the
+    # dataclass's one long line (as `steps.table()`); the fields and == are the dataclass's.
+    __repr__ = __str__
+
     def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
         from stepgrad.display import perceptron_result_html
         return perceptron_result_html(self)
