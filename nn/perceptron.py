@@ -67,7 +67,7 @@ def _as_point(x: object, nin: int, i: int) -> list[float]:
     point = []
     for v in x:
         try:
-            f = float(v) if isinstance(v, Real) and not isinstance(v, bool) else math.nan
+            f = float(v) if isinstance(v, Real) else math.nan  # True, False: 1.0, 0.0
         except OverflowError:  # an integer with hundreds of digits: as the engine says it
             raise OverflowError(
                 f"Perceptron: sample {i} holds {too_large(v)}, too large for a float"
@@ -91,7 +91,8 @@ class Perceptron:
     that get 3 of 4, which the pocket keeps.
 
     Targets are -1 / +1; 0 / 1 targets are accepted too and read as -1 / +1, and `predict`
-    then answers 0 / 1 as well.
+    then answers 0 / 1 as well. In inputs and targets True and False are the numbers 1 and 0,
+    as in Python (and in an MLP).
 
     >>> p = Perceptron(2, eta=0.5)
     >>> print(p.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]))
