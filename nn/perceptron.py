@@ -26,6 +26,9 @@ from numbers import Real
 from stepgrad.nn import _argcheck, limits
 from stepgrad.value import too_large
 
+_ROUNDING = 2.0**-52  # the gap between 1.0 and the next float
+_SMALLEST = 2.0**-1074  # the smallest float above 0
+
 
 @dataclass(frozen=True)
 class PerceptronResult:
@@ -122,11 +125,21 @@ class Perceptron:
         return sum(wi * xi for wi, xi in zip(self.w, x, strict=True)) + self.b
 
     def _above(self, x: Sequence[float]) -> bool:
-        """w . x + b > 0, decided exactly even where the float sum overflows (inf or nan)."""
-        s = self.score(x)
+        """w . x + b > 0, decided exactly wherever the float sum could be on the wrong side of
+        0: where it overflows (inf or nan), or where it is so near 0 that rounding, or a
+        product too small for a float (it underflows to 0), could have flipped its sign."""
+        terms = [wi * xi for wi, xi in zip(self.w, x, strict=True)]
+        s = sum(terms) + self.b
         if s - s == 0.0:
-            return s > 0
-        from fractions import Fraction  # rare: only for inputs near the largest float
+            # the float sum of m terms is within m * 2**-52 * sum(|term|) of the exact one,
+            # plus 2**-1074 for each product that underflowed; twice that covers all rounding
+            m = len(terms) + 2
+            doubt = 2.0 * m * (_ROUNDING * (sum(map(abs, terms)) + abs(self.b)) + _SMALLEST)
+            if abs(s) > doubt:
+                return s > 0
+            if self.b == 0.0 and not any(self.w):  # exactly 0 (all weights 0, as at the start)
+                return False
+        from fractions import Fraction  # rare: a score near 0, or inputs near the largest float
 
         exact = sum((Fraction(wi) * Fraction(xi) for wi, xi in zip(self.w, x, strict=True)),
                     Fraction(self.b))
