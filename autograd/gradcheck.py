@@ -69,6 +69,8 @@ class GradCheckRow:
             f"(off by {self.difference:.2g}{verdict})"
         )
 
+    __repr__ = __str__  # at the prompt, the line `print` shows (as BackwardStep's repr)
+
 
 @dataclass(frozen=True)
 class GradCheck:
@@ -102,6 +104,11 @@ class GradCheck:
                 f"for {which} (of {n})"
             )
         return "\n".join([head, *(f"  {row}" for row in self.rows)])
+
+    # At the prompt and as the text of a notebook cell, the report `print` shows, not the
+    # dataclass's one long line (as `steps.table()`, stepgrad.display.TextTable); the fields
+    # and == are the dataclass's.
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
         from stepgrad.display import gradcheck_html

@@ -27,7 +27,7 @@ from numbers import Real
 from typing import Any
 
 from stepgrad import Value
-from stepgrad.nn import _argcheck
+from stepgrad.nn import _argcheck, limits
 from stepgrad.nn.activations import activation as find_activation
 from stepgrad.nn.module import Module
 from stepgrad.value import describe, too_large
@@ -74,6 +74,12 @@ def _number(xi: Any, who: str, i: int) -> float:
     return x
 
 
+def _memory(sizes: Sequence[int]) -> int:
+    """About how many bytes the layers between `sizes` (nin, then each nout) take."""
+    return sum(limits.PARAMETER_BYTES * n * (m + 1) + limits.NEURON_BYTES * n
+               for m, n in zip(sizes[:-1], sizes[1:], strict=True))
+
+
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     return rng if rng is not None else random.Random(seed)
 
@@ -113,6 +119,8 @@ class Neuron(Module):
         name: str = "n",
     ) -> None:
         nin = _argcheck.size("Neuron", "nin", nin)
+        limits.check("Neuron", (nin,), nin + 1, limits.PARAMETER_BYTES * (nin + 1)
+                     + limits.NEURON_BYTES, "use fewer inputs")
         self.nin = nin
         self.activation = _resolve(activation, nonlin)
         self._act = find_activation(self.activation)
@@ -178,6 +186,8 @@ class Layer(Module):
     ) -> None:
         nin = _argcheck.size("Layer", "nin", nin)
         nout = _argcheck.size("Layer", "nout", nout)
+        limits.check("Layer", (nin, nout), nout * (nin + 1), _memory([nin, nout]),
+                     "use fewer inputs or neurons")
         r = _rng(seed, rng)
         act = _resolve(activation, nonlin)
         self.nin, self.nout, self.activation, self.name = nin, nout, act, name
@@ -241,6 +251,9 @@ class MLP(Module):
         find_activation(output_activation)
         r = random.Random(seed)
         sizes = [nin, *nouts]
+        # count first (a weight per input and a bias per neuron), before building any layer
+        count = sum(n * (m + 1) for m, n in zip(sizes[:-1], nouts, strict=True))
+        limits.check("MLP", (nin, nouts), count, _memory(sizes), "use fewer or smaller layers")
         last = len(nouts) - 1
         self.nin = nin
         self.nouts = list(nouts)

@@ -23,8 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 
-from stepgrad.nn import _argcheck
+from stepgrad.nn import _argcheck, limits
 from stepgrad.value import too_large
+
+_ROUNDING = 2.0**-52  # the gap between 1.0 and the next float
+_SMALLEST = 2.0**-1074  # the smallest float above 0
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class PerceptronResult:
     def __str__(self) -> str:
         return self.message
 
+    # At the prompt and as the text of a notebook cell, the message `print` shows, not the
+    # dataclass's one long line (as `steps.table()`); the fields and == are the dataclass's.
+    __repr__ = __str__
+
     def _repr_html_(self) -> str:  # how a notebook shows it (stepgrad/display.py)
         from stepgrad.display import perceptron_result_html
         return perceptron_result_html(self)
@@ -63,7 +70,7 @@ def _as_point(x: object, nin: int, i: int) -> list[float]:
     point = []
     for v in x:
         try:
-            f = float(v) if isinstance(v, Real) and not isinstance(v, bool) else math.nan
+            f = float(v) if isinstance(v, Real) else math.nan  # True, False: 1.0, 0.0
         except OverflowError:  # an integer with hundreds of digits: as the engine says it
             raise OverflowError(
                 f"Perceptron: sample {i} holds {too_large(v)}, too large for a float"
@@ -87,7 +94,8 @@ class Perceptron:
     that get 3 of 4, which the pocket keeps.
 
     Targets are -1 / +1; 0 / 1 targets are accepted too and read as -1 / +1, and `predict`
-    then answers 0 / 1 as well.
+    then answers 0 / 1 as well. In inputs and targets True and False are the numbers 1 and 0,
+    as in Python (and in an MLP).
 
     >>> p = Perceptron(2, eta=0.5)
     >>> print(p.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]))
@@ -100,6 +108,8 @@ class Perceptron:
         self, nin: int, eta: float = 1.0, *, seed: int | None = 0, shuffle: bool = True
     ) -> None:
         nin = _argcheck.size("Perceptron", "nin", nin)
+        limits.check("Perceptron", (nin,), nin + 1, limits.WEIGHT_BYTES * (nin + 1),
+                     "use fewer inputs")
         if isinstance(eta, bool) or not isinstance(eta, Real) or not 0 < eta < math.inf:
             raise ValueError(f"Perceptron: the learning rate eta must be > 0, got {eta!r}")
         self.nin = nin
@@ -115,11 +125,21 @@ class Perceptron:
         return sum(wi * xi for wi, xi in zip(self.w, x, strict=True)) + self.b
 
     def _above(self, x: Sequence[float]) -> bool:
-        """w . x + b > 0, decided exactly even where the float sum overflows (inf or nan)."""
-        s = self.score(x)
+        """w . x + b > 0, decided exactly wherever the float sum could be on the wrong side of
+        0: where it overflows (inf or nan), or where it is so near 0 that rounding, or a
+        product too small for a float (it underflows to 0), could have flipped its sign."""
+        terms = [wi * xi for wi, xi in zip(self.w, x, strict=True)]
+        s = sum(terms) + self.b
         if s - s == 0.0:
-            return s > 0
-        from fractions import Fraction  # rare: only for inputs near the largest float
+            # the float sum of m terms is within m * 2**-52 * sum(|term|) of the exact one,
+            # plus 2**-1074 for each product that underflowed; twice that covers all rounding
+            m = len(terms) + 2
+            doubt = 2.0 * m * (_ROUNDING * (sum(map(abs, terms)) + abs(self.b)) + _SMALLEST)
+            if abs(s) > doubt:
+                return s > 0
+            if self.b == 0.0 and not any(self.w):  # exactly 0 (all weights 0, as at the start)
+                return False
+        from fractions import Fraction  # rare: a score near 0, or inputs near the largest float
 
         exact = sum((Fraction(wi) * Fraction(xi) for wi, xi in zip(self.w, x, strict=True)),
                     Fraction(self.b))
