@@ -31,7 +31,7 @@ _BAD_LABEL_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe
 def as_float(x: object, operation: str) -> float:
     """Turn a plain, finite number into a float, or raise an error that names the operation."""
     if type(x) is not float:
-        if not isinstance(x, Real):
+        if not isinstance(x, Real) and not is_bool(x):  # np.True_ is not a numbers.Real
             raise TypeError(f"{operation}: expected a real number, got {describe(x)}{_hint(x)}")
         try:
             x = float(x)
@@ -40,6 +40,16 @@ def as_float(x: object, operation: str) -> float:
     if x - x != 0.0:  # true only for nan and +-inf
         raise ValueError(f"{operation}: got {x}, but only finite numbers are allowed")
     return x
+
+
+def is_bool(x: object) -> bool:
+    """True for True and False, and for numpy's booleans (`np.True_`, an element of `data > 0`):
+    numpy does not register them as numbers.Real, yet they are 1 and 0 as Python's are. The
+    type's module and name tell them apart, so numpy is never imported here."""
+    if isinstance(x, bool):
+        return True
+    cls = type(x)
+    return cls.__module__ == "numpy" and cls.__name__ in ("bool", "bool_")  # numpy 2, numpy 1
 
 
 def describe(x: object, limit: int = 60) -> str:

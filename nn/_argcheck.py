@@ -9,7 +9,8 @@ the engine.
 
 Booleans: in data (a Value, an operand, a model input, a target) True and False are the
 numbers 1 and 0, as in Python and PyTorch. A setting such as `lr` or `momentum` refuses them
-(`lr=True` is always a slip), and a switch such as `nesterov` takes only True or False.
+(`lr=True` is always a slip), and a switch such as `nesterov` takes only True or False. numpy's
+booleans (`X = data > 0`) follow the same rules as Python's (`is_bool`).
 
 numpy scalars count as numbers (np.float64 is a float, and numpy registers its scalar types
 as `numbers.Real`); numpy arrays count as lists where a list is expected.
@@ -31,9 +32,9 @@ from collections.abc import Iterable, Mapping, Set
 from numbers import Integral, Real
 from typing import Any
 
-from stepgrad.value import too_large
+from stepgrad.value import is_bool, too_large
 
-__all__ = ["flag", "items", "kind", "number", "shown", "size"]
+__all__ = ["flag", "is_bool", "is_number", "items", "kind", "number", "shown", "size"]
 
 
 def shown(x: object, limit: int = 60) -> str:
@@ -57,11 +58,16 @@ def kind(x: object) -> str:
     return text if text.startswith("an integer with") else f"{type(x).__name__} {text}"
 
 
+def is_number(x: object) -> bool:
+    """True for a number in data: a real number (numpy's too) or a bool (Python's or numpy's)."""
+    return isinstance(x, Real) or is_bool(x)
+
+
 def number(owner: str, name: str, x: Any, *, allow_bool: bool = False) -> float:
     """x as a finite float, or an error naming owner, the argument and x: TypeError for a
     non-number, OverflowError for a number too large for a float (as the engine), ValueError
     for nan or an infinity."""
-    if (isinstance(x, bool) and not allow_bool) or not isinstance(x, Real):
+    if not is_number(x) or (is_bool(x) and not allow_bool):
         raise TypeError(f"{owner}: {name} must be a number, got {kind(x)}")
     try:
         v = float(x)
@@ -75,7 +81,7 @@ def number(owner: str, name: str, x: Any, *, allow_bool: bool = False) -> float:
 def size(owner: str, name: str, x: Any) -> int:
     """x as a whole number >= 1 (a layer size, a count): ValueError otherwise, and an
     OverflowError for one too large to count anything in memory (as Python's `[0] * x`)."""
-    if isinstance(x, Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
+    if isinstance(x, Integral) and not is_bool(x):
         x = int(x)  # numpy's integers too (`y.max() + 1`): stored as a plain int
     if isinstance(x, bool) or not isinstance(x, int) or x < 1:
         raise ValueError(f"{owner}: {name} must be a whole number >= 1, got {shown(x)}")
@@ -86,7 +92,7 @@ def size(owner: str, name: str, x: Any) -> int:
 
 def flag(owner: str, name: str, x: Any) -> bool:
     """x as a bool: True or False (also numpy's bool), not any truthy object."""
-    if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
+    if is_bool(x):
         return bool(x)
     raise TypeError(f"{owner}: {name} must be True or False, got {kind(x)}")
 

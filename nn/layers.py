@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence, Set
-from numbers import Real
 from typing import Any
 
 from stepgrad import Value
@@ -42,7 +41,7 @@ def check_inputs(x: Any, nin: int, who: str) -> Sequence[Input]:
     Numbers come back as floats (numpy numbers too); a dict, a set, a string or anything
     without an order and a length is refused, as is a number that is not finite.
     """
-    if isinstance(x, (Value, Real)):
+    if isinstance(x, Value) or _argcheck.is_number(x):
         if nin == 1:
             return (x if isinstance(x, Value) else _number(x, who, 1),)
         raise TypeError(f"{who} expects a list of {nin} inputs, got a single {type(x).__name__}")
@@ -63,7 +62,7 @@ def _number(xi: Any, who: str, i: int) -> float:
     """Input i as a finite float, or an error that names the model and the input."""
     if type(xi) is float and xi - xi == 0.0:
         return xi
-    if not isinstance(xi, Real):
+    if not _argcheck.is_number(xi):  # True, False, np.True_: 1 and 0
         raise TypeError(f"{who} input {i}: expected a number or a Value, got {describe(xi)}")
     try:
         x = float(xi)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 from stepgrad import Op, Value
@@ -61,7 +61,7 @@ def _count(n: int, word: str) -> str:
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, Real)
+    return _argcheck.is_number(x)  # bools (numpy's too) are 1 and 0 in data
 
 
 def _as_list(x: Any, loss: str, what: str) -> list[Any]:
@@ -191,7 +191,7 @@ def huber(preds: Any, targets: Any, delta: float = 1.0) -> Value:
     >>> loss.backward(); [v.grad for v in y]   # d / n, then delta * sign(d) / n
     [-0.25, 0.5]
     """
-    if isinstance(delta, bool) or not _is_number(delta) or not 0.0 < delta < math.inf:
+    if _argcheck.is_bool(delta) or not _is_number(delta) or not 0.0 < delta < math.inf:
         raise ValueError(f"huber: delta must be a positive number, got {_argcheck.shown(delta)}")
     delta = _float(delta, "huber", "delta")
     ys, ts = _batch("huber", preds, targets)
@@ -448,7 +448,7 @@ def log_softmax(logits: Any) -> list[Value]:
 
 def _class_index(t: Any, classes: int, i: int) -> int | None:
     """The target as a class index, or None if it is a row of probabilities."""
-    if isinstance(t, bool) or isinstance(t, Value):
+    if _argcheck.is_bool(t) or isinstance(t, Value):
         raise TypeError(f"cross_entropy: target {i} must be a class index, got {t!r}")
     if isinstance(t, Integral):  # exact, even with thousands of digits
         if not 0 <= t < classes:
@@ -614,7 +614,7 @@ def _log(x: Value | float) -> Value | float:
 
 
 def _in_base(terms: list[Value | float], base: float, label: str, name: str) -> Value:
-    if isinstance(base, bool) or not _is_number(base) or not 0.0 < base < math.inf or base == 1:
+    if _argcheck.is_bool(base) or not _is_number(base) or not 0.0 < base < math.inf or base == 1:
         raise ValueError(
             f"{name}: base must be a positive number other than 1, got {_argcheck.shown(base)}"
         )

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from stepgrad.nn import _argcheck, limits
-from stepgrad.value import too_large
 
 _ROUNDING = 2.0**-52  # the gap between 1.0 and the next float
 _SMALLEST = 2.0**-1074  # the smallest float above 0
@@ -62,26 +61,28 @@ class PerceptronResult:
         return perceptron_result_html(self)
 
 
-def _as_point(x: object, nin: int, i: int) -> list[float]:
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        raise TypeError(f"Perceptron: sample {i} should be a list of {nin} numbers, got {x!r}")
-    if len(x) != nin:
-        raise ValueError(f"Perceptron expects {nin} inputs, sample {i} has {len(x)}")
-    point = []
-    for v in x:
-        try:
-            f = float(v) if isinstance(v, Real) else math.nan  # True, False: 1.0, 0.0
-        except OverflowError:  # an integer with hundreds of digits: as the engine says it
-            raise OverflowError(
-                f"Perceptron: sample {i} holds {too_large(v)}, too large for a float"
-            ) from None
-        if f - f != 0.0:
+def _as_point(x: object, nin: int, owner: str, name: str) -> list[float]:
+    """One sample as `nin` finite floats, or an error naming the method (`owner`) and the
+    sample (`name`: 'sample 3', 'the sample'). A sample is what an MLP takes as its input: a
+    list, a tuple or a numpy array of numbers (True and False are 1 and 0, numpy's too), or a
+    single number when there is one input."""
+    if _argcheck.is_number(x):
+        if nin != 1:
             raise TypeError(
-                f"Perceptron: sample {i} holds {_argcheck.shown(v)}; inputs must be finite "
-                "numbers (that fit in a float)"
+                f"{owner}: {name} must be a list of {nin} numbers, got {_argcheck.kind(x)}"
             )
-        point.append(f)
-    return point
+        values = [x]
+    else:
+        values = _argcheck.items(owner, name, x)
+        if len(values) != nin:
+            raise ValueError(f"{owner} expects {nin} inputs, {name} has {len(values)}")
+    return [_argcheck.number(owner, f"input {j} of {name}", v, allow_bool=True)
+            for j, v in enumerate(values, start=1)]
+
+
+def _plural(n: int, word: str) -> str:
+    """'1 target', '3 targets'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class Perceptron:
@@ -94,8 +95,9 @@ class Perceptron:
     that get 3 of 4, which the pocket keeps.
 
     Targets are -1 / +1; 0 / 1 targets are accepted too and read as -1 / +1, and `predict`
-    then answers 0 / 1 as well. In inputs and targets True and False are the numbers 1 and 0,
-    as in Python (and in an MLP).
+    then answers 0 / 1 as well. Samples and targets are what an MLP and the losses take:
+    lists, tuples or numpy arrays of numbers, where True and False (numpy's too, as in
+    `y = labels == 1`) are the numbers 1 and 0.
 
     >>> p = Perceptron(2, eta=0.5)
     >>> print(p.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 1]))
@@ -122,7 +124,8 @@ class Perceptron:
 
     def score(self, x: Sequence[float]) -> float:
         """The weighted sum s = w . x + b (its sign is the prediction)."""
-        return sum(wi * xi for wi, xi in zip(self.w, x, strict=True)) + self.b
+        point = _as_point(x, self.nin, "Perceptron.score", "the sample")
+        return sum(wi * xi for wi, xi in zip(self.w, point, strict=True)) + self.b
 
     def _above(self, x: Sequence[float]) -> bool:
         """w . x + b > 0, decided exactly wherever the float sum could be on the wrong side of
@@ -147,11 +150,12 @@ class Perceptron:
 
     def predict(self, x: Sequence[float]) -> int:
         """+1 if w . x + b > 0, else -1 (or 0 after training on 0 / 1 targets)."""
-        return 1 if self._above(_as_point(x, self.nin, 1)) else self.negative
+        return 1 if self._above(_as_point(x, self.nin, "Perceptron.predict", "the sample")) \
+            else self.negative
 
     def accuracy(self, inputs: Sequence[Sequence[float]], targets: Sequence[int]) -> float:
         """The share of samples classified right, between 0 and 1."""
-        points, signs, _ = self._check(inputs, targets)
+        points, signs, _ = self._check(inputs, targets, "Perceptron.accuracy")
         return self._accuracy(points, signs)
 
     def _accuracy(self, points: list[list[float]], signs: list[int]) -> float:
@@ -159,23 +163,33 @@ class Perceptron:
         return right / len(points)
 
     def _check(
-        self, inputs: Sequence[Sequence[float]], targets: Sequence[int]
+        self, inputs: Sequence[Sequence[float]], targets: Sequence[int], owner: str
     ) -> tuple[list[list[float]], list[int], int]:
-        if len(inputs) != len(targets):
+        """The samples as points, the targets as -1 / +1 signs, and the label for 'below the
+        line' (-1, or 0 for 0 / 1 targets); or an error naming `owner`, the method."""
+        samples = _argcheck.items(owner, "the samples", inputs)
+        labels = _argcheck.items(owner, "the targets", targets)
+        if len(samples) != len(labels):
             raise ValueError(
-                f"Perceptron: {len(inputs)} samples but {len(targets)} targets; "
-                "give one target per sample"
+                f"{owner}: {_plural(len(samples), 'sample')} but "
+                f"{_plural(len(labels), 'target')}; give one target per sample"
             )
-        if not inputs:
-            raise ValueError("Perceptron: no samples to learn from")
-        points = [_as_point(x, self.nin, i) for i, x in enumerate(inputs, start=1)]
-        labels = set(targets)
-        if labels <= {-1, 1}:
-            return points, [int(t) for t in targets], -1
-        if labels <= {0, 1}:
-            return points, [1 if t == 1 else -1 for t in targets], 0
+        if not samples:
+            raise ValueError(f"{owner}: got no samples (empty list)")
+        points = [_as_point(x, self.nin, owner, f"sample {i}")
+                  for i, x in enumerate(samples, start=1)]
+        ts = [_argcheck.number(owner, f"target {i}", t, allow_bool=True)
+              for i, t in enumerate(labels, start=1)]
+        seen = set(ts)
+        if seen <= {-1.0, 1.0}:
+            return points, [1 if t > 0 else -1 for t in ts], -1
+        if seen <= {0.0, 1.0}:
+            return points, [1 if t > 0 else -1 for t in ts], 0
+        shown = [f"{t:g}" for t in sorted(seen)]
+        if len(shown) > 6:
+            shown[5:] = ["..."]
         raise ValueError(
-            f"Perceptron: targets must be -1 / +1 (or 0 / 1), got {sorted(labels, key=str)}"
+            f"{owner}: targets must be -1 / +1 (or 0 / 1), got [{', '.join(shown)}]"
         )
 
     def fit(
@@ -191,11 +205,9 @@ class Perceptron:
         If an update would make a weight too large for a float (a huge eta or huge inputs),
         an OverflowError says so and the weights are left as they were before `fit`.
         """
-        if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
-            raise ValueError(f"Perceptron: max_epochs must be a whole number >= 1, got "
-                             f"{max_epochs!r}")
+        max_epochs = _argcheck.size("Perceptron.fit", "max_epochs", max_epochs)
         start = (list(self.w), self.b, self.negative)
-        points, signs, self.negative = self._check(inputs, targets)
+        points, signs, self.negative = self._check(inputs, targets, "Perceptron.fit")
         best = self._accuracy(points, signs)
         best_weights = (list(self.w), self.b)
         mistakes: list[int] = []

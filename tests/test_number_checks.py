@@ -32,7 +32,8 @@ NUMBER_ENTRY_POINTS = [
     ("mse: target 1 is ", lambda h: mse([_w()], [h])),
     ("MLP input 2 is ", lambda h: MLP(2, [1])([1.0, h])),
     ("Perceptron: eta is ", lambda h: Perceptron(1, eta=abs(h))),
-    ("Perceptron: sample 2 holds ", lambda h: Perceptron(1).fit([[1.0], [h]], [1, -1])),
+    ("Perceptron.fit: input 1 of sample 2 is ", lambda h: Perceptron(1).fit([[1.0], [h]], [1, -1])),
+    ("Perceptron.predict: input 2 of the sample is ", lambda h: Perceptron(2).predict([1.0, h])),
     ("gradcheck: eps is ", lambda h: gradcheck(lambda x: x * x, 1.0, eps=abs(h))),
 ]
 

@@ -159,8 +159,8 @@ def test_a_score_that_overflows_still_gives_the_right_side():
 
 
 def test_huge_integers_as_inputs_are_a_clear_error():
-    with pytest.raises(OverflowError, match="^Perceptron: sample 2 holds an integer with 401 "
-                                            "digits, too large for a float$"):
+    with pytest.raises(OverflowError, match="^Perceptron.fit: input 1 of sample 2 is an integer "
+                                            "with 401 digits, too large for a float$"):
         Perceptron(1).fit([[1.0], [10**400]], [1, -1])
 
 

@@ -77,17 +77,19 @@ def test_same_seed_same_run():
 
 def test_bad_input():
     p = Perceptron(2)
-    with pytest.raises(ValueError, match="targets must be -1 / \\+1 \\(or 0 / 1\\)"):
+    with pytest.raises(ValueError, match=r"^Perceptron.fit: targets must be -1 / \+1 \(or 0 / "
+                                         r"1\), got \[0, 2\]$"):
         p.fit([[0, 0], [1, 1]], [0, 2])
-    with pytest.raises(ValueError, match="2 samples but 1 targets"):
+    with pytest.raises(ValueError, match="^Perceptron.fit: 2 samples but 1 target; give one "):
         p.fit([[0, 0], [1, 1]], [1])
-    with pytest.raises(ValueError, match="Perceptron expects 2 inputs, sample 2 has 3"):
+    with pytest.raises(ValueError, match="^Perceptron.fit expects 2 inputs, sample 2 has 3$"):
         p.fit([[0, 0], [1, 1, 1]], [1, -1])
-    with pytest.raises(TypeError, match="inputs must be finite numbers"):
+    with pytest.raises(TypeError, match="^Perceptron.fit: input 2 of sample 1 must be a number, "
+                                        "got str 'a'$"):
         p.fit([[0, "a"]], [1])
-    with pytest.raises(ValueError, match="max_epochs"):
+    with pytest.raises(ValueError, match="^Perceptron.fit: max_epochs must be a whole number"):
         p.fit([[0, 0]], [1], max_epochs=0)
     with pytest.raises(ValueError, match="eta must be > 0"):
         Perceptron(2, eta=0)
-    with pytest.raises(ValueError, match="no samples"):
+    with pytest.raises(ValueError, match="^Perceptron.fit: got no samples"):
         p.fit([], [])
