@@ -114,6 +114,7 @@ class Batched:
 
     def _replay_group(self, result: BatchResult, members: list[int],
                       flat: list[list[float] | None]) -> None:
+        from stepgrad.batch_args import plain_numbers
         from stepgrad.batch_tape import build
         from stepgrad.batch_trace import recording
 
@@ -121,9 +122,11 @@ class Batched:
         inputs = [Value(x) for x in flat[first]]  # type: ignore[union-attr]
         args = _rebuild_all(result.samples[first], iter(inputs))
         try:
-            with recording() as rec, grad_mode.enable_grad():
+            with recording() as rec, grad_mode.enable_grad(), \
+                    plain_numbers(inputs, rec) as plain:
                 out = self.fn(*args)
-            if not isinstance(out, Value):
+            if not isinstance(out, Value) or plain.plain(out):
+                # (a Value made only from the arguments is a plain number per sample)
                 raise TypeError(
                     f"batched: the function must return a Value (one number per sample), got "
                     f"{_short(out)}")
