@@ -18,6 +18,8 @@ Value(data=0.25)
 
 A sample whose graph would take another shape (a guard comes out the other way), or where an
 operation fails, runs on the per-sample engine instead: exactly, and counted in `fallbacks`.
+The function's own arguments compare as the numbers they are in a per-sample loop (`t == 1`,
+`if t:`): those comparisons are guards too (batch_args.py).
 An error names the first sample that fails, with the engine's own words.
 """
 
