@@ -61,6 +61,7 @@ class _Plain:
         return x
 
     def plain(self, v: Value) -> bool:
+        """Is v a plain number in the per-sample loop (an argument, or arithmetic on them)?"""
         known = self.known
         hit = known.get(id(v))
         if hit is not None:
