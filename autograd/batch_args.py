@@ -55,10 +55,11 @@ class _Plain:
         Value in the per-sample loop as well."""
         if not self.plain(v):
             return None
-        x = v.data  # a read from this module is traced (batch_trace._WatchedData)
-        if type(x) is not Traced:  # pragma: no cover (only if .data stopped being watched)
-            raise RuntimeError("batched: internal error: reading .data was not traced")
-        return x
+        x = v.data  # a read from this module is traced (batch_trace._WatchedData) ...
+        if type(x) is Traced:
+            return x
+        self.rec.read[id(v)] = v  # ... and if it were not, the same by hand
+        return Traced(x, ("node", v), self.rec)
 
     def plain(self, v: Value) -> bool:
         """Is v a plain number in the per-sample loop (an argument, or arithmetic on them)?"""

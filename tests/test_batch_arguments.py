@@ -185,3 +185,10 @@ def test_nothing_is_left_on_value_after_an_error_or_ctrl_c():
             batched(fn)([1.0])
         assert not set(_METHODS) & set(Value.__dict__)
         assert _compares_as_identity()
+
+
+def test_comparisons_do_not_rely_on_reads_from_batch_args_being_traced(monkeypatch):
+    from stepgrad import batch_trace
+
+    monkeypatch.setattr(batch_trace, "_ENGINE", batch_trace._ENGINE | {"stepgrad.batch_args"})
+    test_the_reviewers_bce_with_t_equals_1("numpy")
