@@ -298,7 +298,7 @@ class BatchResult:
         return self._owner.fn(*self.samples[i])
 
     def __add__(self, other: Value | float) -> BatchResult:
-        """The batch's mean plus a term (a Value, such as an L2 penalty, or a number)."""
+        """The batch's result plus a term (a Value, such as an L2 penalty, or a number)."""
         out = self._copy()
         term = other.data if isinstance(other, Value) else as_float(other, "+")
         if isinstance(other, Value):
@@ -312,14 +312,14 @@ class BatchResult:
     __radd__ = __add__
 
     def __sub__(self, other: Value | float) -> BatchResult:
-        """The batch's mean minus a term (a Value or a number)."""
+        """The batch's result minus a term (a Value or a number)."""
         if isinstance(other, Value):
             with grad_mode.set_grad_enabled(self.want_grad):
                 return self + -other
         return self + -as_float(other, "-")
 
     def __rsub__(self, other: float) -> BatchResult:
-        """A number minus the batch's mean."""
+        """A number minus the batch's result."""
         return -self + other
 
     def __mul__(self, other: float) -> BatchResult:
