@@ -18,6 +18,8 @@ Value(data=0.25)
 
 A sample whose graph would take another shape (a guard comes out the other way), or where an
 operation fails, runs on the per-sample engine instead: exactly, and counted in `fallbacks`.
+The function's own arguments compare as the numbers they are in a per-sample loop (`t == 1`,
+`if t:`): those comparisons are guards too (batch_args.py).
 An error names the first sample that fails, with the engine's own words.
 """
 
@@ -114,6 +116,7 @@ class Batched:
 
     def _replay_group(self, result: BatchResult, members: list[int],
                       flat: list[list[float] | None]) -> None:
+        from stepgrad.batch_args import plain_numbers
         from stepgrad.batch_tape import build
         from stepgrad.batch_trace import recording
 
@@ -121,9 +124,11 @@ class Batched:
         inputs = [Value(x) for x in flat[first]]  # type: ignore[union-attr]
         args = _rebuild_all(result.samples[first], iter(inputs))
         try:
-            with recording() as rec, grad_mode.enable_grad():
+            with recording() as rec, grad_mode.enable_grad(), \
+                    plain_numbers(inputs, rec) as plain:
                 out = self.fn(*args)
-            if not isinstance(out, Value):
+            if not isinstance(out, Value) or plain.plain(out):
+                # (a Value made only from the arguments is a plain number per sample)
                 raise TypeError(
                     f"batched: the function must return a Value (one number per sample), got "
                     f"{_short(out)}")
@@ -178,7 +183,8 @@ class Batched:
 class BatchResult:
     """The mean of a batched function over a batch; `.backward()` adds the mean gradient.
 
-    data: the mean over the samples (plus any term added with `+`).
+    data: the mean over the samples (with any term added with `+` or `-`, times any number
+    it was multiplied by); `.item()` gives the same float.
     n: the number of samples. fallbacks: how many the per-sample engine computed.
     why: why a recording could not be replayed at all, if it could not.
     losses: each sample's own result, in order.
@@ -195,7 +201,7 @@ class BatchResult:
         self._grads: dict[int, list[Any]] = {}  # id(param) -> [param, sum of its gradients]
         self._losses: dict[int, float] = {}
         self._extra: list[Value] = []
-        self._constant = 0.0
+        self._scale = 1.0  # d result / d mean (after `*` and `/` by numbers)
         self.data = 0.0
 
     # ----- filling it in ---------------------------------------------------------------------
@@ -272,7 +278,7 @@ class BatchResult:
                 run_backward(term)
             n = self.n
             for p, g in items:
-                mean = g / n
+                mean = g / n * self._scale
                 new = (p._grad or 0.0) + mean
                 if new - new != 0.0:
                     raise too_large(p, new)
@@ -292,24 +298,80 @@ class BatchResult:
         return self._owner.fn(*self.samples[i])
 
     def __add__(self, other: Value | float) -> BatchResult:
-        """The batch's mean plus a term (a Value, such as an L2 penalty, or a number)."""
-        out = BatchResult(self._owner, self.samples, self.want_grad)
-        out.__dict__.update({k: v for k, v in self.__dict__.items()
-                             if k not in ("_extra", "data", "_constant")})
-        out._extra = list(self._extra)
-        out._constant = self._constant
+        """The batch's result plus a term (a Value, such as an L2 penalty, or a number)."""
+        out = self._copy()
         term = other.data if isinstance(other, Value) else as_float(other, "+")
         if isinstance(other, Value):
             out._extra.append(other)
-        else:
-            out._constant += term
-        out.data = self._total / self.n + out._constant + sum(t.data for t in out._extra)
+        out.data = self.data + term  # the number `mean + term` gives in the per-sample loop
         if out.data - out.data != 0.0:
             raise OverflowError(f"batched: '+' on {self.data:.6g}, {term:.6g} gave {out.data}: "
                                 "the result is too large for a float")
         return out
 
     __radd__ = __add__
+
+    def __sub__(self, other: Value | float) -> BatchResult:
+        """The batch's result minus a term (a Value or a number)."""
+        if isinstance(other, Value):
+            with grad_mode.set_grad_enabled(self.want_grad):
+                return self + -other
+        return self + -as_float(other, "-")
+
+    def __rsub__(self, other: float) -> BatchResult:
+        """A number minus the batch's result."""
+        return -self + other
+
+    def __mul__(self, other: float) -> BatchResult:
+        """The batch's result times a number: its value, and every gradient, scaled."""
+        return self._scaled(other, "*")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: float) -> BatchResult:
+        """The batch's result divided by a number."""
+        return self._scaled(other, "/")
+
+    def __neg__(self) -> BatchResult:
+        """Minus the batch's result."""
+        return self._scaled(-1.0, "*")
+
+    def item(self) -> float:
+        """The result as a plain float: the same as `.data` (as PyTorch's `loss.item()`)."""
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats `.data`."""
+        return format(self.data, spec) if spec else str(self)
+
+    def _copy(self) -> BatchResult:
+        out = BatchResult(self._owner, self.samples, self.want_grad)
+        out.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_extra"})
+        out._extra = list(self._extra)
+        return out
+
+    def _scaled(self, c: Any, op: str) -> BatchResult:
+        if isinstance(c, (Value, BatchResult)):
+            hint = (" (to weight each sample by a Value, do it inside the function)"
+                    if isinstance(c, Value) else "")
+            raise TypeError(f"batched: '{op}' on a batch result takes a plain number, got "
+                            f"{_short(c)}{hint}")
+        c = as_float(c, op)
+        if op == "/" and c == 0.0:
+            raise ZeroDivisionError(f"batched: division by zero: {self.data:.6g} / 0")
+
+        def scale(x: Any) -> Any:
+            return x * c if op == "*" else x / c
+
+        out = self._copy()
+        out._scale = scale(self._scale)  # d result / d (mean over the samples)
+        with grad_mode.set_grad_enabled(self.want_grad):
+            out._extra = [scale(term) for term in self._extra]
+        out.data = scale(self.data)
+        if out.data - out.data != 0.0:  # (a gradient too large: backward() says so)
+            raise OverflowError(f"batched: '{op}' on {self.data:.6g}, {c:.6g} gave "
+                                f"{scale(self.data)}: the result is too large for a float")
+        return out
 
     def __repr__(self) -> str:
         extra = (f", {self.fallbacks} fallback{'s' if self.fallbacks != 1 else ''}"

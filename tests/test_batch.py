@@ -306,7 +306,8 @@ def test_plus_a_term_too_large_is_an_error_not_inf():
 
 
 def test_bad_batches_are_clear():
-    step = batched(lambda x: x * 2)
+    two = Value(2.0)
+    step = batched(lambda x: two * x)
     with pytest.raises(ValueError, match="argument 1 has 2 samples but argument 2 has 1"):
         batched(lambda x, y: x * y)([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="empty"):
@@ -315,6 +316,9 @@ def test_bad_batches_are_clear():
         step([Value(1.0)])
     with pytest.raises(TypeError, match="must return a Value"):
         batched(lambda x: 3.0)([1.0])
+    # x * 2 is a plain number in the per-sample loop (x is one), so it is refused here too
+    with pytest.raises(TypeError, match=r"^batched: sample 0 .*must return a Value.*float 2"):
+        batched(lambda x: x * 2)([1.0, 2.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert step([1.0, 2.0]).data == 3.0

@@ -1,0 +1,194 @@
+"""batched compares the function's own arguments as the per-sample loop does: as numbers.
+
+While batched records, every argument is a Value (an input of the graph); in the per-sample
+loop it is a plain number. `t == 1`, `if t:`, `t in (1, 2)`, `{1: a, 0: b}[t]` must therefore
+take the branch the loop takes for each sample (a guard; the other samples run per sample), and
+never one branch for all (review finding 1: a BCE written with `t == 1` gave 0.6284, not 0.6996).
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stepgrad import Value, batched, no_grad
+from stepgrad.batch_args import _METHODS
+from stepgrad.nn import MLP, xor
+
+BACKENDS = ["python", "numpy"]
+
+
+def per_sample(fn, params, *columns):
+    """The reference: each sample's own graph on its plain numbers, averaged."""
+    n = len(columns[0])
+    total, grads = 0.0, [0.0] * len(params)
+    for i in range(n):
+        out = fn(*(c[i] for c in columns))
+        for p in params:
+            p.zero_grad()
+        out.backward()
+        total += out.data
+        grads = [g + p.grad for g, p in zip(grads, params, strict=True)]
+    for p in params:
+        p.zero_grad()
+    return total / n, [g / n for g in grads]
+
+
+def close(a, b, scale=1.0):
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
+
+
+def check(fn, params, columns, backend, fallbacks):
+    want, want_grads = per_sample(fn, params, *columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "every sample runs on the per-sample engine"
+        got = batched(fn, backend=backend)(*columns)
+    assert got.why == []
+    assert got.fallbacks == fallbacks
+    got.backward()
+    assert close(got.data, want), (got.data, want)
+    scale = max([abs(g) for g in want_grads] + [1e-300])
+    for p, g in zip(params, want_grads, strict=True):
+        assert close(p.grad, g, scale), (p.grad, g)
+        p.zero_grad()
+    return got
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_reviewers_bce_with_t_equals_1(backend):
+    m = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    X, y = xor(negative=0)
+
+    def bce(x, t):
+        p = m(x)
+        return -p.log() if t == 1 else -(1 - p).log()
+
+    got = check(bce, m.parameters(), (X, y), backend, fallbacks=2)  # y = 0, 1, 1, 0
+    assert round(got.data, 4) == 0.6996
+
+
+def _cases(m, a, b):
+    """name -> (the loss of one sample, the outcomes of its comparisons for label t and x)."""
+    d = {0: a, 1: b, 2: a * b}
+    some = {1: b}
+
+    def bce(p, yes):
+        return -p.log() if yes else -(1 - p).log()
+
+    return {
+        "t == 1": (lambda x, t: bce(m(x), t == 1), lambda x, t: t == 1),
+        "t != 0": (lambda x, t: bce(m(x), t != 0), lambda x, t: t != 0),
+        "if t": (lambda x, t: bce(m(x), True) if t else bce(m(x), False), lambda x, t: t != 0),
+        "not t": (lambda x, t: bce(m(x), not t), lambda x, t: t != 0),
+        "t in (1, 2)": (lambda x, t: bce(m(x), t in (1, 2)), lambda x, t: (t == 1, t == 2)),
+        "1 == t": (lambda x, t: bce(m(x), 1 == t), lambda x, t: t == 1),
+        "dict[t]": (lambda x, t: m(x) * {0: a, 1: b, 2: a * b}[t], lambda x, t: t),
+        "d.get(t)": (lambda x, t: m(x) * some.get(t, a), lambda x, t: t),
+        "t in dict": (lambda x, t: m(x) * (d[t] if t in d else a), lambda x, t: t),
+        "t in a set": (lambda x, t: bce(m(x), t in {1, 2}), lambda x, t: t),
+        "2 * t - 1 > 0": (lambda x, t: bce(m(x), 2 * t - 1 > 0), lambda x, t: t > 0.5),
+        "max(t, 0.5)": (lambda x, t: m(x) * max(t, 0.5), lambda x, t: t < 0.5),
+        "t / 2 <= x[0]": (lambda x, t: bce(m(x), t / 2 <= x[0]), lambda x, t: t / 2 <= x[0]),
+        "x[0] < x[1]": (lambda x, t: bce(m(x), x[0] < x[1]), lambda x, t: x[0] < x[1]),
+        "t == a.data": (lambda x, t: bce(m(x), t == a.data), lambda x, t: t == a.data),
+        "t == a": (lambda x, t: bce(m(x), t == a or a == t), lambda x, t: None),  # never
+        "t != b": (lambda x, t: bce(m(x), t != b), lambda x, t: None),  # always
+        "p == 1": (lambda x, t: bce(m(x), m(x) == 1 or bool(m(x))), lambda x, t: None),
+    }
+
+
+CASES = sorted(_cases(None, Value(1.0), Value(2.0)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), case=st.sampled_from(CASES),
+       labels=st.lists(st.sampled_from([0, 1, 2, 0.0, 1.0, 2.0]), min_size=1, max_size=8),
+       data=st.data())
+def test_comparing_an_argument_equals_the_per_sample_loop(backend, seed, case, labels, data):
+    m = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=seed)
+    a, b = Value(1.5, label="a"), Value(-0.5, label="b")
+    fn, outcomes = _cases(m, a, b)[case]
+    X = [[data.draw(st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0])) for _ in range(2)]
+         for _ in labels]
+    keys = [outcomes(x, t) for x, t in zip(X, labels, strict=True)]
+    fallbacks = sum(k != keys[0] for k in keys)  # the samples whose branch differs from 0's
+    check(fn, [*m.parameters(), a, b], (X, labels), backend, fallbacks)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_comparing_an_argument_with_a_value_as_the_loop_does(backend):
+    w = Value(2.0, label="w")
+    # a number and a Value are never equal (==, !=, in), and cannot be ordered
+    check(lambda x: w * x if x == w or x in [w] else w - x, [w], ([2.0, 3.0],), backend, 0)
+    step = batched(lambda x: w * x if x < w else w, backend=backend)
+    with pytest.raises(TypeError, match=r"^batched: sample 0 .*'<' not supported"):
+        step([1.0, 3.0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_value_computed_inside_no_grad_and_compared_runs_per_sample(backend):
+    w = Value(0.5, label="w")
+
+    def fn(x):
+        with no_grad():
+            s = x * 2  # a plain number in the loop; here a node without inputs
+        return w * x if s == 2 else w
+
+    with pytest.warns(RuntimeWarning, match="inside no_grad"):
+        got = batched(fn, backend=backend)([1.0, 3.0, 1.0])
+    assert got.fallbacks == 3
+    want, (g,) = per_sample(fn, [w], [1.0, 3.0, 1.0])
+    got.backward()
+    assert (got.data, w.grad) == (want, g)
+
+
+def _compares_as_identity() -> bool:
+    x, y = Value(1.0), Value(1.0)
+    return (x != y and not (x == y) and x == x and bool(Value(0.0)) and len({x, y}) == 2
+            and hash(x) == object.__hash__(x))
+
+
+def test_ordinary_values_keep_identity_before_during_and_after():
+    w = Value(0.5)
+    seen = []
+
+    def fn(x):
+        seen.append(_compares_as_identity())  # Values made by the learner, while recording
+        other = []  # another thread, during the recording: x compares as itself there
+        thread = threading.Thread(target=lambda: other.append(
+            (x == 1.0, x != 1.0, bool(x * 0), hash(x) == object.__hash__(x))))
+        thread.start()
+        thread.join()
+        seen.append(other[0] == (False, True, True, True))
+        return w * x
+
+    assert _compares_as_identity()
+    batched(fn)([1.0, 2.0])
+    assert seen == [True, True]
+    assert _compares_as_identity()
+    assert not set(_METHODS) & set(Value.__dict__)  # nothing left on the class
+
+
+def test_nothing_is_left_on_value_after_an_error_or_ctrl_c():
+    for error in (ValueError("bad"), KeyboardInterrupt()):
+        def fn(x, error=error):
+            if x == 1:
+                raise error
+            return Value(x)
+
+        with pytest.raises(type(error)):
+            batched(fn)([1.0])
+        assert not set(_METHODS) & set(Value.__dict__)
+        assert _compares_as_identity()
+
+
+def test_comparisons_do_not_rely_on_reads_from_batch_args_being_traced(monkeypatch):
+    from stepgrad import batch_trace
+
+    monkeypatch.setattr(batch_trace, "_ENGINE", batch_trace._ENGINE | {"stepgrad.batch_args"})
+    test_the_reviewers_bce_with_t_equals_1("numpy")
