@@ -33,6 +33,7 @@ from typing import Any
 
 from stepgrad import Value, passes
 from stepgrad.nn import _argcheck
+from stepgrad.nn.module import zero_grads
 
 __all__ = ["SGD", "AdaGrad", "Adagrad", "Adam", "Optimizer", "RMSProp", "RMSprop"]
 
@@ -128,10 +129,17 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _at_least(type(self).__name__, "lr", value)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (call it before each `loss.backward()`)."""
-        for p in self.params:
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (call it before each `loss.backward()`).
+
+        As in PyTorch: with set_to_none=True (the default) each gradient goes back to "not
+        computed yet" (p.grad_computed is False, as before any backward pass), and `step()`
+        leaves a parameter that no backward pass reaches after this alone. With
+        set_to_none=False each computed gradient becomes 0.0, a computed gradient of zero
+        (one not computed yet stays so): `step()` then still moves the parameter by its
+        momentum or weight decay, as torch does.
+        """
+        zero_grads(f"{type(self).__name__}.zero_grad", self.params, set_to_none)
 
     def step(self) -> None:
         """Move every parameter that has a gradient by one update of this optimiser.
