@@ -28,6 +28,7 @@ from typing import Any
 
 from stepgrad import Op, Value
 from stepgrad.nn import _argcheck
+from stepgrad.nn._words import count
 from stepgrad.value import too_large
 
 Scalar = Value | float | int
@@ -53,11 +54,6 @@ __all__ = [
 
 def _show(x: float) -> str:
     return f"{x:.6g}"
-
-
-def _count(n: int, word: str, plural: str | None = None) -> str:
-    """'1 target', '3 targets' ('1 class', '3 classes' with plural='classes')."""
-    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 def _is_number(x: object) -> bool:
@@ -116,7 +112,7 @@ def _batch(loss: str, preds: Any, targets: Any) -> tuple[list[Value], list[float
     t = _as_list(targets, loss, "the targets")
     if len(p) != len(t):
         raise ValueError(
-            f"{loss}: got {_count(len(p), 'prediction')} but {_count(len(t), 'target')}; "
+            f"{loss}: got {count(len(p), 'prediction')} but {count(len(t), 'target')}; "
             "there must be one target per prediction"
         )
     if not p:
@@ -507,9 +503,10 @@ def _flat_target(row: list[Any], target: Any) -> Any:
     if items and all(isinstance(t, Integral) or type(t).__name__ in ("bool_", "bool")
                      for t in items):
         raise ValueError(
-            f"cross_entropy: one flat list of {_count(len(row), 'logit')} is one sample with "
-            f"{_count(len(row), 'class', 'classes')}, so its target is one class index or "
-            f"{len(row)} probabilities (floats); got a list of whole numbers, "
+            f"cross_entropy: one flat list of {count(len(row), 'logit')} is one sample with "
+            f"{count(len(row), 'class', 'classes')}, so its target is one class index or "
+            f"{count(len(row), 'probability', 'probabilities')} (floats); got a list of whole "
+            f"numbers, "
             f"{_argcheck.shown(items)}. " + _ONE_OUTPUT_HINT
         )
     return items
@@ -524,8 +521,7 @@ def _one_hot(t: Value, classes: int, i: int) -> list[Value]:
     k = t.data
     if not (k >= 0.0 and k <= classes - 1):
         raise ValueError(
-            f"cross_entropy: target {i} is class {_show(k)}, but there are {classes} classes "
-            f"(indices 0 to {classes - 1})"
+            f"cross_entropy: target {i} is class {_show(k)}, but " + _classes_text(classes)
         )
     row = [(1.0 - abs(t - j)).relu() for j in range(classes)]
     if sum(r.data * r.data for r in row) != 1.0:  # 1 only when one r_j is 1: a whole number
@@ -549,9 +545,9 @@ def _probability_row(t: Any, classes: int, i: int, flat: bool = False) -> list[A
         what, hint = f"target {i}, {_argcheck.shown(numbers)},", ""
     if len(row) != classes:
         raise ValueError(
-            f"cross_entropy: {what} has {_count(len(row), 'number')}, but there "
-            f"{'is 1 class' if classes == 1 else f'are {classes} classes'} (give a class "
-            "index or one probability per class)" + hint
+            f"cross_entropy: {what} has {count(len(row), 'number')}, but there "
+            f"{'is' if classes == 1 else 'are'} {count(classes, 'class', 'classes')} (give a "
+            "class index or one probability per class)" + hint
         )
     if any(r < 0.0 for r in numbers) or abs(sum(numbers) - 1.0) > 1e-6:
         problem = ("has a negative number" if any(r < 0.0 for r in numbers)
@@ -590,7 +586,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     ts = _as_list(targets, loss, "the targets")
     if len(rows) != len(ts):
         raise ValueError(
-            f"{loss}: got {_count(len(rows), 'row')} of logits but {_count(len(ts), 'target')}; "
+            f"{loss}: got {count(len(rows), 'row')} of logits but {count(len(ts), 'target')}; "
             "there must be one target per row"
         )
     if not rows:
@@ -603,7 +599,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
             classes = len(xs)
         elif len(xs) != classes:
             raise ValueError(
-                f"{loss}: row {i} has {len(xs)} logits but row 1 has {classes}; "
+                f"{loss}: row {i} has {count(len(xs), 'logit')} but row 1 has {classes}; "
                 "every row needs one logit per class"
             )
         shifted, log_total, m = _shift(xs)
@@ -657,7 +653,7 @@ def _pair(name: str, p: Any, q: Any) -> list[tuple[Value | float, Value | float]
     ps, qs = _distribution(p, name, "p"), _distribution(q, name, "q")
     if len(ps) != len(qs):
         raise ValueError(
-            f"{name}: p has {len(ps)} outcomes but q has {len(qs)}; they must match"
+            f"{name}: p has {count(len(ps), 'outcome')} but q has {len(qs)}; they must match"
         )
     return list(zip(ps, qs, strict=True))
 
