@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 Points = list[list[float]]
+
+_UNSET: Any = object()  # an argument that was not given
 
 _CORNERS: Points = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 
@@ -42,9 +45,18 @@ def or_gate(negative: int = -1) -> tuple[Points, list[int]]:
 
 
 def make_moons(
-    n: int = 100, noise: float = 0.1, seed: int | None = 0, negative: int = -1
+    n: int = 100,
+    noise: float = 0.1,
+    seed: int | None = 0,
+    negative: int = -1,
+    *,
+    n_samples: Any = _UNSET,
+    random_state: Any = _UNSET,
 ) -> tuple[Points, list[int]]:
     """Two interleaving half circles, a classic set that no straight line separates.
+
+    `n` points (100 if not given); scikit-learn's names `n_samples` and `random_state` work
+    too, for `n` and `seed`.
 
     The upper moon is the half circle (cos t, sin t) for t in [0, pi] and gets label
     `negative` (-1 by default); the lower one, (1 - cos t, 0.5 - sin t), gets +1. Each point
@@ -57,8 +69,13 @@ def make_moons(
     >>> make_moons(10, seed=3) == make_moons(10, seed=3)
     True
     """
+    n_name = "n"
+    if n_samples is not _UNSET:
+        n, n_name = _alias("n", n, 100, "n_samples", n_samples), "n_samples"
+    if random_state is not _UNSET:
+        seed = _alias("seed", seed, 0, "random_state", random_state)
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"make_moons: n must be a whole number >= 2, got {n!r}")
+        raise ValueError(f"make_moons: {n_name} must be a whole number >= 2, got {n!r}")
     if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
         raise ValueError(f"make_moons: noise must be a number >= 0, got {noise!r}")
     if negative not in (-1, 0):
@@ -80,6 +97,14 @@ def make_moons(
             samples.append(([x, y], label))
     rng.shuffle(samples)
     return [p for p, _ in samples], [lab for _, lab in samples]
+
+
+def _alias(name: str, value: Any, default: Any, alias: str, alias_value: Any) -> Any:
+    """The value given under scikit-learn's name `alias`, unless `name` was given too (as
+    anything but its default itself: the two cannot be told apart)."""
+    if value is not default:
+        raise TypeError(f"make_moons: give {name} or {alias}, not both")
+    return alias_value
 
 
 def make_spiral(

@@ -28,6 +28,7 @@ from typing import Any
 
 from stepgrad import Op, Value
 from stepgrad.nn import _argcheck
+from stepgrad.nn._words import count
 from stepgrad.value import too_large
 
 Scalar = Value | float | int
@@ -53,11 +54,6 @@ __all__ = [
 
 def _show(x: float) -> str:
     return f"{x:.6g}"
-
-
-def _count(n: int, word: str) -> str:
-    """'1 target', '3 targets'."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _is_number(x: object) -> bool:
@@ -116,7 +112,7 @@ def _batch(loss: str, preds: Any, targets: Any) -> tuple[list[Value], list[float
     t = _as_list(targets, loss, "the targets")
     if len(p) != len(t):
         raise ValueError(
-            f"{loss}: got {_count(len(p), 'prediction')} but {_count(len(t), 'target')}; "
+            f"{loss}: got {count(len(p), 'prediction')} but {count(len(t), 'target')}; "
             "there must be one target per prediction"
         )
     if not p:
@@ -446,6 +442,23 @@ def log_softmax(logits: Any) -> list[Value]:
     return out
 
 
+_ONE_OUTPUT_HINT = (
+    "One output per sample? Use binary_cross_entropy_with_logits on the raw outputs (or "
+    "binary_cross_entropy after a sigmoid), with labels 0 and 1. Several classes? Give one "
+    "row of class scores per sample: cross_entropy([[...], [...]], [0, 1])"
+)
+
+
+def _classes_text(classes: int) -> str:
+    """'there are 3 classes (indices 0 to 2)', or for one logit per row, why that is wrong."""
+    if classes == 1:
+        return (
+            "each row has only 1 logit, so class 0 is the only class and the loss is always 0. "
+            + _ONE_OUTPUT_HINT
+        )
+    return f"there are {classes} classes (indices 0 to {classes - 1})"
+
+
 def _class_index(t: Any, classes: int, i: int) -> int | None:
     """The target as a class index, or None if it is a row of probabilities."""
     if _argcheck.is_bool(t) or isinstance(t, Value):
@@ -453,8 +466,8 @@ def _class_index(t: Any, classes: int, i: int) -> int | None:
     if isinstance(t, Integral):  # exact, even with thousands of digits
         if not 0 <= t < classes:
             raise ValueError(
-                f"cross_entropy: target {i} is class {_argcheck.shown(t)}, but there are "
-                f"{classes} classes (indices 0 to {classes - 1})"
+                f"cross_entropy: target {i} is class {_argcheck.shown(t)}, but "
+                + _classes_text(classes)
             )
         return int(t)
     if _is_number(t):
@@ -465,11 +478,38 @@ def _class_index(t: Any, classes: int, i: int) -> int | None:
             )
         if not 0 <= k < classes:
             raise ValueError(
-                f"cross_entropy: target {i} is class {int(k)}, but there are {classes} classes "
-                f"(indices 0 to {classes - 1})"
+                f"cross_entropy: target {i} is class {int(k)}, but " + _classes_text(classes)
             )
         return int(k)
     return None
+
+
+def _flat_target(row: list[Any], target: Any) -> Any:
+    """The target of one flat row of logits (one sample), checked as PyTorch does.
+
+    A number is its class index. A list is its row of probabilities, which must hold floats:
+    a list of whole-number ints (or bools) is refused, as torch refuses an integer target
+    of the input's shape. Such a list is nearly always one label per sample, given with one
+    output per sample (`[model(x) for x in X]` of a one-output model), which this loss would
+    otherwise read as the classes of one sample. A list is returned as a list (a generator is
+    read once, here).
+    """
+    if isinstance(target, Value) or _is_number(target):
+        return target
+    try:
+        items = _argcheck.items("cross_entropy", "the target", target)
+    except TypeError:
+        return target  # refused below, with the usual message
+    if items and all(isinstance(t, Integral) or type(t).__name__ in ("bool_", "bool")
+                     for t in items):
+        raise ValueError(
+            f"cross_entropy: one flat list of {count(len(row), 'logit')} is one sample with "
+            f"{count(len(row), 'class', 'classes')}, so its target is one class index or "
+            f"{count(len(row), 'probability', 'probabilities')} (floats); got a list of whole "
+            f"numbers, "
+            f"{_argcheck.shown(items)}. " + _ONE_OUTPUT_HINT
+        )
+    return items
 
 
 def _one_hot(t: Value, classes: int, i: int) -> list[Value]:
@@ -481,8 +521,7 @@ def _one_hot(t: Value, classes: int, i: int) -> list[Value]:
     k = t.data
     if not (k >= 0.0 and k <= classes - 1):
         raise ValueError(
-            f"cross_entropy: target {i} is class {_show(k)}, but there are {classes} classes "
-            f"(indices 0 to {classes - 1})"
+            f"cross_entropy: target {i} is class {_show(k)}, but " + _classes_text(classes)
         )
     row = [(1.0 - abs(t - j)).relu() for j in range(classes)]
     if sum(r.data * r.data for r in row) != 1.0:  # 1 only when one r_j is 1: a whole number
@@ -492,19 +531,30 @@ def _one_hot(t: Value, classes: int, i: int) -> list[Value]:
     return row
 
 
-def _probability_row(t: Any, classes: int, i: int) -> list[Any]:
+def _probability_row(t: Any, classes: int, i: int, flat: bool = False) -> list[Any]:
+    """Target i as a row of class probabilities. `flat`: the logits were one flat row (one
+    sample), so the messages speak of "the target" and, where its numbers are whole numbers
+    (labels, not probabilities), say what the learner most likely meant."""
     items = _as_list(t, "cross_entropy", "a target")
     row = [_target(r, "cross_entropy", i, "target") for r in items]
+    numbers = [_data(r) for r in row]
+    if flat:
+        what = f"the target {_argcheck.shown(numbers)} of this one sample"
+        hint = (". " + _ONE_OUTPUT_HINT) if all(float(r).is_integer() for r in numbers) else ""
+    else:
+        what, hint = f"target {i}, {_argcheck.shown(numbers)},", ""
     if len(row) != classes:
         raise ValueError(
-            f"cross_entropy: target {i} has {len(row)} probabilities but there are {classes} "
-            "classes (give a class index or one probability per class)"
+            f"cross_entropy: {what} has {count(len(row), 'number')}, but there "
+            f"{'is' if classes == 1 else 'are'} {count(classes, 'class', 'classes')} (give a "
+            "class index or one probability per class)" + hint
         )
-    numbers = [_data(r) for r in row]
     if any(r < 0.0 for r in numbers) or abs(sum(numbers) - 1.0) > 1e-6:
+        problem = ("has a negative number" if any(r < 0.0 for r in numbers)
+                   else f"adds up to {_show(sum(numbers))}, not 1")
         raise ValueError(
-            f"cross_entropy: target {i} = {numbers} is not a probability distribution "
-            "(entries >= 0 that add up to 1)"
+            f"cross_entropy: {what} is not a row of probabilities: it {problem} (give a class "
+            "index, or numbers >= 0 that add up to 1)" + hint
         )
     return row
 
@@ -515,8 +565,10 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     `logits_batch` is a list of rows of raw scores (one row per sample, one score per class);
     each target is a class index 0..C-1 (a Value holding one too, as `batched` passes it), or
     a row of C probabilities r (one-hot or soft), for which the loss is
-    -sum_j r_j log softmax(x)_j. A single row with a single class index is a
-    batch of one. dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy.
+    -sum_j r_j log softmax(x)_j. A single flat row is one sample, as in PyTorch: its target is
+    one class index or a row of probabilities as floats; a list of whole-number ints is an
+    error (with one output per sample, use binary_cross_entropy_with_logits).
+    dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy.
 
     >>> from stepgrad import Value
     >>> x = [Value(2.0), Value(1.0), Value(0.1)]
@@ -528,12 +580,13 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     """
     loss = "cross_entropy"
     rows = _as_list(logits_batch, loss, "logits_batch")
-    if rows and (isinstance(rows[0], Value) or _is_number(rows[0])):
-        rows, targets = [rows], [targets]  # one sample: a row of logits and its target
+    flat = bool(rows) and (isinstance(rows[0], Value) or _is_number(rows[0]))
+    if flat:  # one sample: a row of logits and its target
+        rows, targets = [rows], [_flat_target(rows, targets)]
     ts = _as_list(targets, loss, "the targets")
     if len(rows) != len(ts):
         raise ValueError(
-            f"{loss}: got {_count(len(rows), 'row')} of logits but {_count(len(ts), 'target')}; "
+            f"{loss}: got {count(len(rows), 'row')} of logits but {count(len(ts), 'target')}; "
             "there must be one target per row"
         )
     if not rows:
@@ -546,7 +599,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
             classes = len(xs)
         elif len(xs) != classes:
             raise ValueError(
-                f"{loss}: row {i} has {len(xs)} logits but row 1 has {classes}; "
+                f"{loss}: row {i} has {count(len(xs), 'logit')} but row 1 has {classes}; "
                 "every row needs one logit per class"
             )
         shifted, log_total, m = _shift(xs)
@@ -554,7 +607,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
             k, r = None, _one_hot(t, classes, i)
         else:
             k = _class_index(t, classes, i)
-            r = _probability_row(t, classes, i) if k is None else None
+            r = _probability_row(t, classes, i, flat) if k is None else None
         for j, zj in enumerate(shifted):
             if zj is None and (j == k if r is None else _data(r[j]) != 0.0):
                 raise _too_far(loss, xs[j], m, f"in row {i} the logit of class {j}")
@@ -600,7 +653,7 @@ def _pair(name: str, p: Any, q: Any) -> list[tuple[Value | float, Value | float]
     ps, qs = _distribution(p, name, "p"), _distribution(q, name, "q")
     if len(ps) != len(qs):
         raise ValueError(
-            f"{name}: p has {len(ps)} outcomes but q has {len(qs)}; they must match"
+            f"{name}: p has {count(len(ps), 'outcome')} but q has {len(qs)}; they must match"
         )
     return list(zip(ps, qs, strict=True))
 

@@ -3,7 +3,7 @@
 Subclasses only override `parameters()` (and, to have their shape checked when loading,
 `describe()`); everything else works on that list.
 
->>> from stepgrad import Value
+>>> from stepgrad import Value, passes
 >>> class Line(Module):
 ...     def __init__(self):
 ...         self.a, self.b = Value(2.0, label="a"), Value(1.0, label="b")
@@ -12,18 +12,47 @@ Subclasses only override `parameters()` (and, to have their shape checked when l
 >>> line = Line()
 >>> line.state_dict()
 {'a': 2.0, 'b': 1.0}
->>> line.load_state_dict({'a': 0.5, 'b': -1.0}); line.a.data
+>>> line.load_state_dict({'a': 0.5, 'b': -1.0})
+<All keys matched successfully>
+>>> line.a.data
 0.5
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
-from stepgrad import Value
-from stepgrad.nn import serialization
+from stepgrad import Value, passes
+from stepgrad.nn import _argcheck, serialization
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(..., strict=False)` skipped: the model's names the state did not
+    have, and the state's names the model does not have (both empty when all matched)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[Any]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # as torch shows it
+        return (f"IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+                f"unexpected_keys={self.unexpected_keys!r})")
+
+
+def zero_grads(owner: str, params: Iterable[Value], set_to_none: Any) -> None:
+    """zero_grad(set_to_none=...) of `Module` and `Optimizer` over `params` (see there)."""
+    if _argcheck.flag(owner, "set_to_none", set_to_none):
+        for p in params:
+            p.zero_grad()
+        return
+    for p in params:
+        if passes.live:  # a stepped pass over p ends first (its steps are undone), as in
+            passes.end_passes((p,), "zero_grad() reset {}", p)  # Value.zero_grad()
+        if p.grad_computed:  # as torch: a gradient that is None stays None
+            p.grad = 0.0  # a computed zero, as torch's grad.zero_()
 
 
 class Module:
@@ -33,10 +62,13 @@ class Module:
         """Every trainable Value of this module (a new list each call)."""
         return []
 
-    def zero_grad(self) -> None:
-        """Forget the gradients of all parameters (call it before each backward pass)."""
-        for p in self.parameters():
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of all parameters (call it before each backward pass).
+
+        As `Optimizer.zero_grad`: set_to_none=True (the default, as in PyTorch) makes them
+        "not computed yet"; set_to_none=False makes each computed one 0.0.
+        """
+        zero_grads(f"{type(self).__name__}.zero_grad", self.parameters(), set_to_none)
 
     def num_parameters(self) -> int:
         """How many numbers this module learns."""
@@ -58,19 +90,34 @@ class Module:
         """All parameter values by name, in `parameters()` order (a copy: plain floats)."""
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Set every parameter from `state` (as made by `state_dict()`).
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Set the parameters from `state` (as made by `state_dict()`).
 
         Everything is checked before anything changes: with a missing or unexpected name,
-        a value that is not a finite number, the model is left exactly as it was.
+        a value that is not a finite number, the model is left exactly as it was. As in
+        PyTorch, strict=False skips names that are missing or unexpected (the values of the
+        names that match must still be finite numbers). Returns the skipped names, as torch:
+        (missing_keys, unexpected_keys).
         """
+        strict = _argcheck.flag("load_state_dict", "strict", strict)
         named = self.named_parameters()
+        names = [name for name, _ in named]
+        missing: list[str] = []
+        unexpected: list[Any] = []
+        if not strict and isinstance(state, Mapping):
+            expected = set(names)
+            missing = [n for n in names if n not in state]
+            unexpected = [k for k in state if k not in expected]
+            named = [(n, p) for n, p in named if n in state]
+            names = [n for n, _ in named]
+            state = {n: state[n] for n in names}
         try:
-            values = serialization.check_parameters(state, [name for name, _ in named])
+            values = serialization.check_parameters(state, names)
         except serialization.FormatProblem as problem:
             raise ValueError(f"load_state_dict: {problem}") from None
         for (_, p), value in zip(named, values, strict=True):
             p.data = value
+        return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model's shape and all its parameters to a JSON file.

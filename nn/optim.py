@@ -33,6 +33,8 @@ from typing import Any
 
 from stepgrad import Value, passes
 from stepgrad.nn import _argcheck
+from stepgrad.nn._words import count
+from stepgrad.nn.module import zero_grads
 
 __all__ = ["SGD", "AdaGrad", "Adagrad", "Adam", "Optimizer", "RMSProp", "RMSprop"]
 
@@ -128,10 +130,17 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _at_least(type(self).__name__, "lr", value)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (call it before each `loss.backward()`)."""
-        for p in self.params:
-            p.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (call it before each `loss.backward()`).
+
+        As in PyTorch: with set_to_none=True (the default) each gradient goes back to "not
+        computed yet" (p.grad_computed is False, as before any backward pass), and `step()`
+        leaves a parameter that no backward pass reaches after this alone. With
+        set_to_none=False each computed gradient becomes 0.0, a computed gradient of zero
+        (one not computed yet stays so): `step()` then still moves the parameter by its
+        momentum or weight decay, as torch does.
+        """
+        zero_grads(f"{type(self).__name__}.zero_grad", self.params, set_to_none)
 
     def step(self) -> None:
         """Move every parameter that has a gradient by one update of this optimiser.
@@ -148,7 +157,8 @@ class Optimizer:
                 if not live._nodes.isdisjoint(self.params):
                     raise RuntimeError(
                         f"{name}.step(): a stepped backward pass over these parameters is not "
-                        f"finished ({len(live.steps)} of {live.total} steps done), so their "
+                        f"finished ({len(live.steps)} of {count(live.total, 'step')} done), "
+                        "so their "
                         "gradients are not complete. Finish it with .run(), or call "
                         "loss.backward(), then step."
                     )
@@ -197,7 +207,40 @@ class Optimizer:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g})"
+        """'SGD(33 parameters, lr=0.1, momentum=0.9)': the settings that differ from the
+        defaults, as they were given."""
+        import inspect  # here, so that importing stepgrad.nn stays fast
+
+        shown = [count(len(self.params), "parameter"), f"lr={_setting(self.lr)}"]
+        try:
+            signature = inspect.signature(type(self).__init__)
+        except (TypeError, ValueError):  # an odd subclass: the count and lr are enough
+            signature = None
+        for name, arg in (signature.parameters.items() if signature else ()):
+            if name in ("self", "params", "lr") or arg.default is inspect.Parameter.empty:
+                continue
+            value = getattr(self, name, arg.default)
+            if not _same(value, arg.default):
+                shown.append(f"{name}={_setting(value)}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # an odd value of a user's subclass
+        return False
+
+
+def _setting(x: Any) -> str:
+    """A setting as a learner would type it: 0.1, 1e-08, True, (0.9, 0.99)."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float):
+        return f"{x:g}"
+    if isinstance(x, tuple):
+        return "(" + ", ".join(_setting(v) for v in x) + ")"
+    return _argcheck.shown(x)
 
 
 class SGD(Optimizer):

@@ -22,6 +22,7 @@ from numbers import Integral
 from typing import Any
 
 from stepgrad.nn import _argcheck
+from stepgrad.nn._words import count
 from stepgrad.nn.optim import Optimizer, _number
 
 __all__ = ["ExponentialLR", "LRSchedule", "StepLR"]
@@ -59,6 +60,18 @@ class LRSchedule:
         """The learning rate the optimiser uses now (the same as get_lr())."""
         return self.optimizer.lr
 
+    def _settings(self) -> str:
+        """The schedule's own settings for its repr ('step_size=2, gamma=0.5')."""
+        return ""
+
+    def __repr__(self) -> str:
+        """'StepLR(step_size=2, gamma=0.5): lr=0.05 after 2 epochs, started at 0.1'."""
+        head = f"{type(self).__name__}({self._settings()})"
+        if self.last_epoch == 0:
+            return f"{head}: lr={self.lr:g}, no epoch done yet"
+        return (f"{head}: lr={self.lr:g} after {count(self.last_epoch, 'epoch')}, started at "
+                f"{self.base_lr:g}")
+
 
 class StepLR(LRSchedule):
     """lr = base_lr * gamma ** (epoch // step_size): multiply by gamma every step_size epochs.
@@ -84,6 +97,9 @@ class StepLR(LRSchedule):
     def _next_lr(self, lr: float) -> float:
         return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr
 
+    def _settings(self) -> str:
+        return f"step_size={self.step_size}, gamma={self.gamma:g}"
+
 
 class ExponentialLR(LRSchedule):
     """lr = base_lr * gamma ** epoch: multiply by gamma after every epoch.
@@ -102,6 +118,9 @@ class ExponentialLR(LRSchedule):
 
     def _next_lr(self, lr: float) -> float:
         return lr * self.gamma
+
+    def _settings(self) -> str:
+        return f"gamma={self.gamma:g}"
 
 
 def _positive(owner: str, gamma: Any) -> float:

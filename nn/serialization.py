@@ -10,7 +10,8 @@ the shortest digits that read back as exactly the same float):
 Reading never changes anything until the whole file has been checked, and anything that is
 not such a file (binary data, another encoding, JSON nested or numbers written absurdly long,
 another schema) is a `ModelFileError`. Writing goes to a new temporary file with a random name
-in the same folder, renamed over the target once complete.
+in the same folder, renamed over the target once complete. A path that cannot be used (a
+folder, a missing folder, an empty name) is an error naming the path as the learner gave it.
 """
 
 from __future__ import annotations
@@ -116,6 +117,66 @@ def check_path(owner: str, path: object) -> None:
     )
 
 
+def check_name(owner: str, path: str | os.PathLike[str]) -> str:
+    """The file name as a str (or bytes) for the messages; an empty name is a ValueError
+    (it would name the current folder, or a hidden file next to it)."""
+    target = os.fspath(path)
+    if not target:
+        raise ValueError(f"{owner}: the file name is empty; give one, such as 'model.json'")
+    return target
+
+
+def _quoted(target: str | bytes) -> str:
+    """The path in quotes as the learner typed it (no doubled backslashes on Windows)."""
+    text = os.fsdecode(target)
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
+def _example(target: str | bytes) -> str:
+    return _quoted(os.path.join(os.fsdecode(target), "model.json"))
+
+
+def _folder_error(owner: str, target: str | bytes, saving: bool) -> IsADirectoryError:
+    what = "so the model cannot be saved under that name" if saving else "not a model file"
+    return path_error(IsADirectoryError, errno.EISDIR,
+                      f"{owner}: {_quoted(target)} is a folder, {what}; give a file name, such "
+                      f"as {_example(target)}")
+
+
+def path_error(kind: type[OSError], code: int | None, message: str) -> OSError:
+    """An OSError of the usual class (FileNotFoundError, ...) and errno whose text is only
+    `message`: Python would print "[Errno 2] No such file or directory: ..." for one with a
+    file name, so the path is named in the message instead."""
+    error = kind(message)
+    error.errno = code
+    return error
+
+
+def os_error(owner: str, error: OSError, target: str | bytes, saving: bool) -> OSError:
+    """`error` from reading or writing `target`, said in plain words with the learner's path
+    (never a temporary file's name or a file descriptor)."""
+    if os.path.isdir(target):  # Linux says EISDIR, Windows "permission denied"
+        return _folder_error(owner, target, saving)
+    shown = _quoted(target)
+    act = f"cannot save to {shown}" if saving else f"cannot load {shown}"
+    code = error.errno
+    tilde = os.fsdecode(target).startswith("~")
+    hint = " (Python does not expand ~: use os.path.expanduser)" if tilde else ""
+    if code == errno.ENOENT and saving:
+        folder = _quoted(os.path.dirname(os.path.abspath(target)))
+        text = f"the folder {folder} does not exist (create it first){hint}"
+    elif code == errno.ENOENT:
+        where = "" if os.path.isabs(target) else f" (looked in the folder {_quoted(os.getcwd())})"
+        return path_error(type(error), code, f"{owner}: there is no file {shown}{where}{hint}")
+    elif code == errno.ENOTDIR:
+        text = f"part of this path is a file, not a folder{hint}"
+    elif code in (errno.EACCES, errno.EPERM):
+        text = ("no permission to write there" if saving else "no permission to read it")
+    else:
+        text = error.strerror or str(error)
+    return path_error(type(error), code, f"{owner}: {act}: {text}")
+
+
 def write_model_file(
     path: str | os.PathLike[str],
     description: dict[str, Any],
@@ -129,23 +190,28 @@ def write_model_file(
     leaves no temporary file behind.
     """
     check_path(owner, path)
+    target = check_name(owner, path)
     for name, value in state.items():
         if value - value != 0.0:
             raise ValueError(
                 f"{owner}: parameter {name!r} is {value}; only finite numbers can be saved"
             )
+    if os.path.isdir(target):
+        raise _folder_error(owner, target, saving=True)
+    if os.fsdecode(target).endswith(("/", os.sep)):  # "new/": a folder that is not there
+        raise path_error(IsADirectoryError, errno.EISDIR,
+                         f"{owner}: {_quoted(target)} ends with a slash, so it names a folder; "
+                         f"give a file name, such as {_example(target)}")
     document = {"format": FORMAT, "version": VERSION, "model": description, "parameters": state}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    target = os.fspath(path)
     folder, base = os.path.split(os.path.abspath(target))
     import tempfile  # here, so that importing stepgrad.nn stays fast
 
     try:  # O_CREAT | O_EXCL (and O_NOFOLLOW), a random name, mode 0600
         fd, tmp = tempfile.mkstemp(prefix=f".{os.fsdecode(base)[:80]}.", suffix=".tmp",
                                    dir=folder)
-    except OSError as error:
-        error.filename = target  # name the file the learner asked for, not the temporary one
-        raise
+    except OSError as error:  # name the file the learner asked for, not the temporary one
+        raise os_error(owner, error, target, saving=True) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -153,11 +219,13 @@ def write_model_file(
             os.fsync(f.fileno())
         os.chmod(tmp, _file_mode(target))
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(error, OSError):
+            raise os_error(owner, error, target, saving=True) from None
         raise
 
 
@@ -194,27 +262,38 @@ def read_model_file(
     """The parameter values stored in `path` for a model described by `description`.
 
     Any file that is not a saved model of this shape raises ModelFileError (never another
-    error from deep inside); a missing or unreadable file raises the usual OSError.
+    error from deep inside); a missing or unreadable file, or a folder, raises the usual
+    OSError class (FileNotFoundError, IsADirectoryError, ...) whose message names `path`.
     """
     check_path(owner, path)
-    shown = os.fspath(path)
+    shown = check_name(owner, path)
     try:
-        data = _read_bytes(path)
+        try:
+            data = _read_bytes(path)
+        except OSError as error:
+            raise os_error(owner, error, shown, saving=False) from None
         return _parse(_decode(data), description, names)
     except FormatProblem as problem:
         raise ModelFileError(f"cannot load {shown}: {problem}") from None
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The whole file; a pipe or device (which could block for ever) is refused unread."""
+    """The whole file; a folder, pipe or device (which could block for ever) is refused
+    unread, checked on the open file before Python wraps it (which would refuse a folder
+    naming the file descriptor)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(f.fileno()).st_mode
+    try:
+        mode = os.fstat(fd).st_mode
+    except BaseException:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
-        if not stat.S_ISREG(mode):
-            raise FormatProblem("it is not a regular file (a device, a pipe or a socket)")
+            raise IsADirectoryError(errno.EISDIR, "Is a directory")
+        raise FormatProblem("it is not a regular file (a device, a pipe or a socket)")
+    with os.fdopen(fd, "rb") as f:
         return f.read()
 
 

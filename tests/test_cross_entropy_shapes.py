@@ -1,0 +1,196 @@
+"""cross_entropy on one flat row of logits: what its target may be, as in PyTorch.
+
+One flat list of logits is one sample. Its target is one class index, or one probability per
+class as floats; a list of whole-number ints is refused (torch refuses an integer target of
+the input's shape). Such a list is what a learner passes with a one-output model,
+`cross_entropy([model(x) for x in X], y)`, which would otherwise be read, silently, as the
+classes of one sample with y as its probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stepgrad import Value
+from stepgrad.nn import MLP, binary_cross_entropy_with_logits, cross_entropy
+
+HINT = "binary_cross_entropy_with_logits"
+
+
+def _torch():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pytest.importorskip("torch", reason="torch is not installed")
+
+
+def ours(rows, target):
+    """(loss, gradients) of our cross_entropy; rows: a flat list or a list of lists."""
+    flat = not isinstance(rows[0], list)
+    vs = [Value(x) for x in rows] if flat else [[Value(x) for x in r] for r in rows]
+    loss = cross_entropy(vs, target)
+    loss.backward()
+    grads = [v.grad for v in vs] if flat else [v.grad for r in vs for v in r]
+    return loss.data, grads
+
+
+def theirs(torch, rows, target):
+    x = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+    if isinstance(target, int) or (isinstance(target, list) and isinstance(target[0], int)):
+        t = torch.tensor(target)
+    else:
+        t = torch.tensor(target, dtype=torch.float64)
+    loss = torch.nn.functional.cross_entropy(x, t)
+    loss.backward()
+    return loss.item(), x.grad.flatten().tolist()
+
+
+def close(a, b, tol=1e-12):
+    (va, ga), (vb, gb) = a, b
+    pairs = [(va, vb), *zip(ga, gb, strict=True)]
+    return all(abs(x - y) <= tol * max(1.0, abs(y)) for x, y in pairs)
+
+
+# ----- the review's case, and every form of a list of whole numbers -------------------------
+
+
+def test_one_output_model_with_labels_is_refused_with_a_hint():
+    m = MLP(2, [4, 1], seed=0)
+    outs = [m(x) for x in [[0.0, 1.0], [1.0, 0.0]]]
+    with pytest.raises(ValueError) as info:
+        cross_entropy(outs, [0, 1])
+    text = str(info.value)
+    assert text.startswith("cross_entropy: one flat list of 2 logits is one sample with 2 "
+                           "classes, so its target is one class index or 2 probabilities")
+    assert "got a list of whole numbers, [0, 1]" in text
+    assert HINT in text and "one row of class scores per sample" in text
+    # and what the hint says to use does work on the same outputs
+    assert binary_cross_entropy_with_logits(outs, [0, 1]).data > 0
+
+
+@pytest.mark.parametrize("target", [
+    [0, 1], (1, 0), [True, False], [0, 0], [1], [0, 1, 1],
+    pytest.param("gen", id="generator"),
+    pytest.param("numpy", id="numpy-int-array"),
+    pytest.param("numpy-bool", id="numpy-bool-array"),
+])
+def test_a_list_of_whole_numbers_is_never_read_as_probabilities(target):
+    if target == "gen":
+        target = (k for k in [0, 1])
+    elif target in ("numpy", "numpy-bool"):
+        np = pytest.importorskip("numpy")
+        target = np.array([0, 1]) if target == "numpy" else np.array([True, False])
+    with pytest.raises(ValueError, match="got a list of whole numbers.*" + HINT):
+        cross_entropy([Value(0.3), Value(-0.2)], target)
+
+
+def test_torch_refuses_the_same_targets():
+    torch = _torch()
+    x = torch.tensor([0.3, -0.2], dtype=torch.float64)
+    for t in (torch.tensor([0, 1]), torch.tensor([True, False])):
+        with pytest.raises(RuntimeError, match="Expected floating point type for target"):
+            torch.nn.functional.cross_entropy(x, t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=6),
+       st.lists(st.floats(-5, 5), min_size=1, max_size=6))
+def test_any_int_list_target_of_a_flat_row_is_an_error(target, logits):
+    with pytest.raises(ValueError, match="^cross_entropy: one flat list of .*whole numbers"):
+        cross_entropy(logits, target)
+
+
+# ----- the messages for a row of numbers that are not probabilities -------------------------
+
+
+def test_float_labels_of_a_one_output_model_get_the_hint():
+    m = MLP(2, [4, 1], seed=0)
+    X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+    with pytest.raises(ValueError) as info:
+        cross_entropy([m(x) for x in X], [0.0, 1.0, 1.0, 0.0])
+    text = str(info.value)
+    assert "target 1" not in text  # the learner gave one list, not "target 1"
+    assert text.startswith("cross_entropy: the target [0.0, 1.0, 1.0, 0.0] of this one sample "
+                           "is not a row of probabilities: it adds up to 2, not 1")
+    assert HINT in text
+
+
+def test_flat_row_with_too_few_whole_numbers_gets_the_hint():
+    with pytest.raises(ValueError, match=r"^cross_entropy: the target \[0.0, 1.0\] of this one "
+                       r"sample has 2 numbers, but there are 3 classes .*" + HINT):
+        cross_entropy([1.0, 2.0, 3.0], [0.0, 1.0])
+
+
+def test_real_probabilities_that_are_wrong_get_no_label_hint():
+    with pytest.raises(ValueError) as info:
+        cross_entropy([1.0, 2.0], [0.5, 0.6])
+    assert str(info.value) == (
+        "cross_entropy: the target [0.5, 0.6] of this one sample is not a row of "
+        "probabilities: it adds up to 1.1, not 1 (give a class index, or numbers >= 0 that "
+        "add up to 1)")
+    with pytest.raises(ValueError, match=r"it has a negative number"):
+        cross_entropy([1.0, 2.0], [1.5, -0.5])
+
+
+def test_batch_messages_name_the_target_and_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"^cross_entropy: target 2, \[0.5, 0.6\], is not a row "
+                       r"of probabilities: it adds up to 1.1, not 1 \(give a class index"):
+        cross_entropy([[1.0, 2.0], [0.0, 1.0]], [[1.0, 0.0], [0.5, 0.6]])
+    with pytest.raises(ValueError, match=r"^cross_entropy: target 1, \[0.5, 0.5, 0.0\], has 3 "
+                       r"numbers, but there are 2 classes"):
+        cross_entropy([[1.0, 2.0]], [[0.5, 0.5, 0.0]])
+
+
+def test_one_logit_per_row_says_why_that_cannot_work():
+    m = MLP(2, [4, 1], seed=0)
+    rows = [[m(x)] for x in [[0.0, 1.0], [1.0, 0.0]]]
+    with pytest.raises(ValueError) as info:
+        cross_entropy(rows, [0, 1])
+    text = str(info.value)
+    assert text.startswith("cross_entropy: target 2 is class 1, but each row has only 1 logit, "
+                           "so class 0 is the only class and the loss is always 0")
+    assert HINT in text and "1 classes" not in text
+    with pytest.raises(ValueError, match="each row has only 1 logit"):
+        cross_entropy([[Value(0.5)]], [1.0])
+
+
+# ----- the valid forms give torch's numbers (float64) ---------------------------------------
+
+VALID = [
+    ([0.3, -1.2, 2.0], 2),                      # one row, one class index
+    ([0.3, -1.2, 2.0], [0.0, 1.0, 0.0]),        # one row, one-hot probabilities as floats
+    ([0.3, -1.2, 2.0], [0.2, 0.5, 0.3]),        # one row, soft probabilities
+    ([0.5, 0.5], [0.0, 1.0]),
+    ([[0.3, -1.2, 2.0], [1.0, 0.0, -1.0]], [2, 0]),
+    ([[0.3, -1.2, 2.0], [1.0, 0.0, -1.0]], [[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]]),
+]
+
+
+@pytest.mark.parametrize(("rows", "target"), VALID)
+def test_valid_forms_match_torch(rows, target):
+    torch = _torch()
+    assert close(ours(rows, target), theirs(torch, rows, target))
+
+
+@st.composite
+def flat_case(draw):
+    n = draw(st.integers(1, 6))
+    logits = draw(st.lists(st.floats(-20, 20), min_size=n, max_size=n))
+    if draw(st.booleans()):
+        return logits, draw(st.integers(0, n - 1))
+    weights = draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n).filter(
+        lambda w: sum(w) > 1e-3))
+    total = math.fsum(weights)
+    return logits, [w / total for w in weights]
+
+
+@settings(max_examples=60, deadline=None)
+@given(flat_case())
+def test_flat_row_matches_torch(case):
+    torch = _torch()
+    logits, target = case
+    assert close(ours(logits, target), theirs(torch, logits, target), tol=1e-11)
