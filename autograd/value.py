@@ -162,7 +162,10 @@ class Value:
         """Checked as Value() checks its number: a plain float, finite, or a clear error."""
         if type(x) is not float or x - x != 0.0:  # anything but a finite float: check it
             label = self.label
-            x = as_float(x, f"setting .data of '{label}'" if label else "setting .data")
+            where = f"setting .data of '{label}'" if label else "setting .data"
+            if type(x) is float:  # nan or an infinity, in the words of Value(nan)
+                raise ValueError(f"{where}: got {x}, but a Value must hold a finite number")
+            x = as_float(x, where)
         self._data = x
 
     # reading is a C-level getter (as quick as a slot); the engine itself uses `_data`
