@@ -168,7 +168,7 @@ class Value:
             x = as_float(x, where)
         self._data = x
 
-    # reading is a C-level getter (as quick as a slot); the engine itself uses `_data`
+    # reading goes through a C-level getter (no Python frame); the engine itself uses `_data`
     data = property(attrgetter("_data"), _set_data,
                     doc="The number this value holds (a float). Setting it checks the number "
                         "as Value() does: a finite real number, stored as a plain float.")
