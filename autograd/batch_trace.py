@@ -34,8 +34,9 @@ from stepgrad.value import Value
 
 __all__ = ["Recording", "Traced", "recording"]
 
-_SLOT = Value.__dict__["data"]  # the slot that really holds a Value's number
-_get, _set = _SLOT.__get__, _SLOT.__set__
+_SLOT = Value.__dict__["data"]  # the property `data`, put back when a recording ends
+_get, _set = Value.__dict__["_data"].__get__, _SLOT.__set__  # the slot; the checked setter
+_ITEM = Value.item.__code__  # v.item() reads .data for its caller
 # modules whose reads of .data are the engine's own (its arithmetic, its error messages)
 _ENGINE = {"stepgrad.value", "stepgrad.ops", "stepgrad.backward", "stepgrad.batch",
            "stepgrad.batch_trace"}
@@ -84,7 +85,10 @@ class _WatchedData:
         rec = _active
         if rec is None or rec.thread != threading.get_ident():
             return v
-        if sys._getframe(1).f_globals.get("__name__") in _ENGINE:
+        caller = sys._getframe(1)
+        if caller.f_code is _ITEM:
+            caller = caller.f_back
+        if caller.f_globals.get("__name__") in _ENGINE:
             return v
         rec.read[id(obj)] = obj
         return Traced(v, ("node", obj), rec)

@@ -98,7 +98,7 @@ class Value:
     (-4.0, -2.0, 2.0)
 
     Attributes:
-        data: the number this node holds (a float).
+        data: the number this node holds (a float; setting it checks the number).
         grad: d(output)/d(this node) after `backward()`; 0.0 until a backward pass reaches it.
         label: an optional name, used when stepping through and drawing the graph (a string
             on one line; None means no label).
@@ -111,7 +111,9 @@ class Value:
     # constant instead (the 2 of `a * 2`, the slope of leaky_relu; None if it has none).
     # The nodes operations make leave `_label` unset until a learner names them (the `label`
     # property reads "" then): one store less per node, one reference less for the collector.
-    __slots__ = ("data", "_grad", "_label", "_op", "_in1", "_local1", "_in2", "_local2")
+    # `data` is a property over the slot `_data` (its setter checks the number, see below); the
+    # engine's own code reads and writes `_data` directly.
+    __slots__ = ("_data", "_grad", "_label", "_op", "_in1", "_local1", "_in2", "_local2")
 
     # numpy: `np.float64(2) * v` and `array * v` call Value's own __rmul__ (a Value, or a clear
     # error for an array), instead of numpy making an array of Values
@@ -132,7 +134,7 @@ class Value:
         name = _op if _op.__class__ is str else _op.shown
         if data - data != 0.0:  # true only for nan and +-inf
             raise _not_finite(data, name, _parents)
-        self.data = data
+        self._data = data
         self._grad: float | None = None  # None means "no backward pass has reached me yet"
         if label is not _NO_LABEL:  # operations pass "": only a learner's label is checked
             label = check_label(label)
@@ -166,15 +168,52 @@ class Value:
 
     # ----- what a learner may want to look at -------------------------------------------------
 
+    def _set_data(self, x: Number) -> None:
+        """Checked as Value() checks its number: a plain float, finite, or a clear error."""
+        if type(x) is not float or x - x != 0.0:  # anything but a finite float: check it
+            label = self.label
+            where = f"setting .data of '{label}'" if label else "setting .data"
+            if type(x) is float:  # nan or an infinity, in the words of Value(nan)
+                raise ValueError(f"{where}: got {x}, but a Value must hold a finite number")
+            x = as_float(x, where)
+        self._data = x
+
+    # reading goes through a C-level getter (no Python frame); the engine itself uses `_data`
+    data = property(attrgetter("_data"), _set_data,
+                    doc="The number this value holds (a float). Setting it checks the number "
+                        "as Value() does: a finite real number, stored as a plain float.")
+
+    def item(self) -> float:
+        """The number this value holds, as a float: the same as `.data` (PyTorch's name).
+
+        >>> Value(0.25).item()
+        0.25
+        """
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """f"{v:.4f}" formats the number this value holds; f"{v}" (no spec) is str(v).
+
+        >>> loss = Value(0.123456)
+        >>> f"loss {loss:.3f}", f"{loss}"
+        ('loss 0.123', 'Value(data=0.123456)')
+        """
+        if not spec:
+            return str(self)
+        return format(self._data, spec)
+
     @property
     def grad(self) -> float:
-        """d(output)/d(this value) from the latest backward pass (0.0 before one reaches it)."""
+        """d(output)/d(this value) from the latest backward pass (0.0 before one reaches it).
+
+        Set it to a number, or to None for "no gradient yet" (as `zero_grad()` does).
+        """
         g = self._grad
         return 0.0 if g is None else g
 
     @grad.setter
-    def grad(self, value: Number) -> None:
-        g = as_float(value, "setting .grad")
+    def grad(self, value: Number | None) -> None:
+        g = None if value is None else as_float(value, "setting .grad")
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "the .grad of {} was set", self)
         self._grad = g
@@ -328,12 +367,12 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             return _with_constant(_ops.ADD_C, self, as_float(other, "+"))
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = x + y
         if out - out != 0.0:  # true only for nan and +-inf
             raise _not_finite(out, "+", (self, other))
         node = _new(Value)
-        node.data = out
+        node._data = out
         node._grad = None
         node._op = _ADD
         if not grad_mode.disabled or grad_mode.is_grad_enabled():
@@ -360,12 +399,12 @@ class Value:
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             return _with_constant(_ops.MUL_C, self, as_float(other, "*"))
-        x, y = self.data, other.data
+        x, y = self._data, other._data
         out = x * y
         if out - out != 0.0:
             raise _not_finite(out, "*", (self, other))
         node = _new(Value)
-        node.data = out
+        node._data = out
         node._grad = None
         node._op = _MUL
         # the local gradients are the inputs' numbers: always finite
@@ -426,7 +465,7 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, x); local gradient 1 for x > 0, else 0 (0 at the kink x = 0, as PyTorch)."""
-        x = self.data
+        x = self._data
         if x - x != 0.0:  # relu(nan) or relu(-inf) would be a silent 0
             raise _holds(self, "relu")
         node = _new(Value)
@@ -434,9 +473,9 @@ class Value:
         node._op = _RELU
         node._in2 = node._local2 = None
         if x > 0.0:
-            node.data, local = x, 1.0
+            node._data, local = x, 1.0
         else:
-            node.data, local = 0.0, 0.0
+            node._data, local = 0.0, 0.0
         if not grad_mode.disabled or grad_mode.is_grad_enabled():
             node._in1, node._local1 = self, local
         else:
@@ -492,7 +531,7 @@ _ADD, _MUL, _RELU = _ops.ADD, _ops.MUL, _ops.RELU  # the entries with a fast pat
 
 def _unary(op: Op, a: Value) -> Value:
     """Apply a one-input entry (exp, tanh, neg, ...) to the Value a."""
-    x = a.data
+    x = a._data
     if x - x != 0.0:  # nan or +-inf set into .data by hand: tanh(inf) would be a silent 1
         raise _holds(a, op.shown)
     try:
@@ -506,7 +545,7 @@ def _unary(op: Op, a: Value) -> Value:
     if out - out != 0.0:  # true only for nan and +-inf
         raise _not_finite(out, op.shown, (a,))
     node = _new(Value)
-    node.data = out
+    node._data = out
     node._grad = None
     node._op = op
     node._in2 = node._local2 = None
@@ -526,7 +565,7 @@ def _unary(op: Op, a: Value) -> Value:
 
 def _with_constant(op: Op, a: Value, c: float) -> Value:
     """Apply an entry of a Value and a constant (a * 2, 2 - a, a ** 3, leaky_relu)."""
-    x = a.data
+    x = a._data
     if x - x != 0.0:  # nan or +-inf set into .data by hand: 1 / inf would be a silent 0
         raise _holds(a, op.display(c))
     try:
@@ -540,7 +579,7 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
     if out - out != 0.0:
         raise _not_finite(out, op.display(c), (a,))
     node = _new(Value)
-    node.data = out
+    node._data = out
     node._grad = None
     node._op = op
     node._in2 = None
@@ -560,7 +599,7 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
 
 def _binary(op: Op, a: Value, b: Value) -> Value:
     """Apply a two-input entry (a - b, a / b, a ** b, max) to the Values a and b."""
-    x, y = a.data, b.data
+    x, y = a._data, b._data
     if x - x != 0.0 or y - y != 0.0:  # set into .data by hand: max(nan, 1) would be a silent 1
         raise _holds(a if x - x != 0.0 else b, op.shown)
     try:
@@ -574,7 +613,7 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
     if out - out != 0.0:
         raise _not_finite(out, op.shown, (a, b))
     node = _new(Value)
-    node.data = out
+    node._data = out
     node._grad = None
     node._op = op
     if not grad_mode.disabled or grad_mode.is_grad_enabled():

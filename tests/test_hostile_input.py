@@ -47,6 +47,7 @@ NUMBER_ENTRY_POINTS = [
     ("backward(grad)", lambda v, h: (v * 2).backward(h)),
     ("backward_steps(grad)", lambda v, h: (v * 2).backward_steps(h)),
     ("setting .grad", lambda v, h: setattr(v, "grad", h)),
+    ("setting .data of 'v'", lambda v, h: setattr(v, "data", h)),
 ]
 
 
@@ -96,6 +97,18 @@ def test_error_messages_never_show_a_huge_repr():
 
 # ----- nan and infinities written into .data ------------------------------------------------
 
+@pytest.mark.parametrize("bad", BAD, ids=str)
+def test_setting_data_to_nan_or_inf_is_refused_by_label_and_changes_nothing(bad):
+    v = Value(1.5, label="v")
+    with pytest.raises(ValueError, match=rf"^setting \.data of 'v': got {bad}, but a Value must "):
+        v.data = bad
+    assert v.data == 1.5
+    u = Value(1.5)
+    with pytest.raises(ValueError, match=rf"^setting \.data: got {bad}, but a Value must "):
+        u.data = bad
+    assert u.data == 1.5
+
+
 def _w():
     return Value(0.5, label="w")
 
@@ -122,12 +135,13 @@ ON_BAD_DATA = {  # an operation that reads v's data (v holds the bad number)
 @pytest.mark.parametrize("graph", [True, False], ids=["graph", "no_grad"])
 @pytest.mark.parametrize("bad", BAD, ids=str)
 @pytest.mark.parametrize("op", list(ON_BAD_DATA))
-def test_nan_or_inf_set_into_data_is_named_by_label(op, bad, graph):
-    """Every operation on a Value whose .data was set to nan or an infinity says so, by the
-    Value's label: none of them hides it (relu(nan) = 0, tanh(inf) = 1, 1 / inf = 0, ...) and
-    none calls it 'too large for a float'."""
+def test_nan_or_inf_written_into_the_slot_is_named_by_label(op, bad, graph):
+    """Setting .data refuses nan and infinities (above), but every operation still checks:
+    on a Value whose slot holds nan or an infinity anyway (written past the setter), each
+    says so, by the Value's label: none of them hides it (relu(nan) = 0, tanh(inf) = 1,
+    1 / inf = 0, ...) and none calls it 'too large for a float'."""
     v = Value(1.0, label="v")
-    v.data = bad
+    v._data = bad  # past the checked setter, on purpose
     with pytest.raises(ValueError, match=rf"^'[^']*': v holds {bad}, not a finite number \(was"):
         if graph:
             ON_BAD_DATA[op](v)
@@ -139,7 +153,7 @@ def test_nan_or_inf_set_into_data_is_named_by_label(op, bad, graph):
 @pytest.mark.parametrize("op", ["v + w", "exp", "relu", "1 / v", "max(v, 1)", "v ** 0"])
 def test_an_unlabelled_value_holding_nan_is_called_an_input(op):
     v = Value(1.0)
-    v.data = math.nan
+    v._data = math.nan  # past the checked setter, on purpose
     with pytest.raises(ValueError, match=r"^'[^']*': an input holds nan, not a finite number"):
         ON_BAD_DATA[op](v)
 

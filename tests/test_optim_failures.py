@@ -111,7 +111,9 @@ def test_nan_written_into_data_is_named_and_changes_nothing():
     opt = SGD([a, b], lr=0.1, momentum=0.9)
     set_grads([a, b], [1.0, 1.0])
     opt.step()
-    b.data = float("nan")
+    with pytest.raises(ValueError, match=r"^setting \.data of 'b': got nan, but a Value must"):
+        b.data = float("nan")  # refused at once, by name
+    b._data = float("nan")  # past the checked setter: the step still checks
     before = snapshot(opt)
     with pytest.raises(ValueError, match=r"^SGD.step: b = nan with gradient 1.0: both must be "
                                          "finite"):
@@ -154,8 +156,8 @@ def test_a_failed_step_changes_nothing_and_training_goes_on_as_if_it_never_ran(
     set_grads(params, after)
     if trouble == "huge gradient":  # its square overflows the optimiser's state
         params[bad].grad = 1e300
-    elif trouble == "nan data":
-        params[bad].data = float("nan")
+    elif trouble == "nan data":  # (setting .data refuses nan: written past the setter)
+        params[bad]._data = float("nan")
     else:  # a parameter near the largest float, and a learning rate as large
         params[bad].data = -1.7e308
         params[bad].grad = 1e10
