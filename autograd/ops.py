@@ -240,19 +240,20 @@ def _rdiv_c(x: float, c: float) -> float:
 
 
 def _division(a: Any, b: Any) -> str:
-    """Where a division by zero happened: 'a / zero: a = 1, zero = 0', with the learner's
-    labels (or a and b); a constant is shown as its number."""
-    def name(v: Any, default: str) -> str:
-        return getattr(v, "label", "") or default
+    """Where a division by zero happened, naming values as every other error does: a Value by
+    its label, else by its number in the formula. 'a / zero: a = 1, zero = 0', 'x / 0: x = 3'
+    (a constant 0), 'b / 0: b = 6.88, the divisor is the result of '-'' (an unlabelled one)."""
+    def name(v: Any) -> str:
+        return (v.label or show(v.data)) if hasattr(v, "data") else show(v)
 
-    if hasattr(a, "data") and hasattr(b, "data"):
-        na, nb = name(a, "a"), name(b, "b")
-        return f"{na} / {nb}: {na} = {show(a.data)}, {nb} = 0"
-    if hasattr(a, "data"):
-        na = name(a, "a")
-        return f"{na} / {show(b)}: {na} = {show(a.data)}"
-    nb = name(b, "b")
-    return f"{show(a)} / {nb}: {nb} = 0"
+    known = [f"{v.label} = {show(v.data)}" for v in (a, b)
+             if hasattr(v, "data") and v.label]
+    if hasattr(b, "data") and not b.label:  # say which value is the zero: no name to show
+        from stepgrad.backward import describe
+
+        known.append(f"the divisor is {describe(b)}")
+    where = f"{name(a)} / {name(b)}"
+    return f"{where}: {', '.join(known)}" if known else where
 
 
 def _pow_c(x: float, n: float) -> float:
