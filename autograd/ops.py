@@ -48,7 +48,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FLOATS", "Domain", "Math", "Op", "TABLE", "show"]
+__all__ = ["FLOATS", "Domain", "Math", "Op", "TABLE", "is_builtin", "show"]
 
 
 def show(x: float) -> str:
@@ -109,6 +109,9 @@ class Op:
     grads: the derivative rule, grads(m, x, out), grads(m, x, c, out) or grads(m, x, y, out):
         a tuple of local gradients, one per Value input, written with operators and `m.exp`,
         `m.log`, `m.data` so that it works on floats and on Values (see the module docstring).
+        Any other error a rule raises, or a nan it gives, comes out as one error that names
+        the operation, its inputs and the rule, with the rule's error as its cause
+        (autograd/rule_errors.py).
     kind: "unary" (one Value), "constant" (a Value and a number), "binary" (two Values).
     shown: the text of `Value.op`, with {c} for the constant ("* {c}"); default: the name.
     formula: the stepper's formula with {x}, {y}, {c} ("{x} * {c}"); default: "name({x})",
@@ -197,6 +200,11 @@ class Op:
 
 def _builtin(name: str) -> Op:
     return TABLE[name]
+
+
+def is_builtin(op: Op) -> bool:
+    """True for an entry of the engine's own table below (not one a learner made with Op)."""
+    return TABLE.get(op.name) is op
 
 
 def _rebuild(name: str, forward: Any, grads: Any, kind: str, shown: str, formula: str,
