@@ -20,8 +20,9 @@ from typing import Any
 
 from stepgrad.backward import topological_order
 from stepgrad.grad_mode import enable_grad
-from stepgrad.ops import BINARY, CONSTANT
+from stepgrad.ops import BINARY, CONSTANT, UNARY, is_builtin
 from stepgrad.ops import show as _show
+from stepgrad.rule_errors import rule_failed
 from stepgrad.value import VALUES, Value, describe
 
 __all__ = ["grad"]
@@ -151,12 +152,19 @@ def _graph_gradients(order: list[Value]) -> dict[Value, Any]:
                 "gradients and has no derivative rule, so its gradient cannot be "
                 "differentiated again; define it as stepgrad.Op(name, forward, grads)"
             )
-        if op.kind == BINARY:
-            locals_ = op.grads(VALUES, parent, node._in2, node)
-        elif op.kind == CONSTANT:
-            locals_ = op.grads(VALUES, parent, node._local2, node)
-        else:
-            locals_ = op.grads(VALUES, parent, node)
+        try:
+            if op.kind == BINARY:
+                locals_ = op.grads(VALUES, parent, node._in2, node)
+            elif op.kind == CONSTANT:
+                locals_ = op.grads(VALUES, parent, node._local2, node)
+            else:
+                locals_ = op.grads(VALUES, parent, node)
+        except Exception as error:  # a learner's own rule failed on Values: say which, and why
+            if is_builtin(op):  # (an overflow of the engine's own rule has its own message)
+                raise
+            operands = (parent,) if op.kind == UNARY else (
+                parent, node._in2 if op.kind == BINARY else node._local2)
+            raise rule_failed(op, "grads", operands, error, create_graph=True) from error
         upstream = grads[node]
         for parent, local in zip(node._parents, locals_, strict=True):
             contribution = _times(upstream, local)

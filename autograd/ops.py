@@ -48,7 +48,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FLOATS", "Domain", "Math", "Op", "TABLE", "show"]
+__all__ = ["FLOATS", "Domain", "Math", "Op", "TABLE", "is_builtin", "show"]
 
 
 def show(x: float) -> str:
@@ -109,6 +109,9 @@ class Op:
     grads: the derivative rule, grads(m, x, out), grads(m, x, c, out) or grads(m, x, y, out):
         a tuple of local gradients, one per Value input, written with operators and `m.exp`,
         `m.log`, `m.data` so that it works on floats and on Values (see the module docstring).
+        Any other error a rule raises, or a nan it gives, comes out as one error that names
+        the operation, its inputs and the rule, with the rule's error as its cause
+        (autograd/rule_errors.py).
     kind: "unary" (one Value), "constant" (a Value and a number), "binary" (two Values).
     shown: the text of `Value.op`, with {c} for the constant ("* {c}"); default: the name.
     formula: the stepper's formula with {x}, {y}, {c} ("{x} * {c}"); default: "name({x})",
@@ -199,6 +202,11 @@ def _builtin(name: str) -> Op:
     return TABLE[name]
 
 
+def is_builtin(op: Op) -> bool:
+    """True for an entry of the engine's own table below (not one a learner made with Op)."""
+    return TABLE.get(op.name) is op
+
+
 def _rebuild(name: str, forward: Any, grads: Any, kind: str, shown: str, formula: str,
              what: str, too_large: Any, where: Any) -> Op:
     return Op(name, forward, grads, kind=kind, shown=shown, formula=formula, what=what,
@@ -240,19 +248,20 @@ def _rdiv_c(x: float, c: float) -> float:
 
 
 def _division(a: Any, b: Any) -> str:
-    """Where a division by zero happened: 'a / zero: a = 1, zero = 0', with the learner's
-    labels (or a and b); a constant is shown as its number."""
-    def name(v: Any, default: str) -> str:
-        return getattr(v, "label", "") or default
+    """Where a division by zero happened, naming values as every other error does: a Value by
+    its label, else by its number in the formula. 'a / zero: a = 1, zero = 0', 'x / 0: x = 3'
+    (a constant 0), 'b / 0: b = 6.88, the divisor is the result of '-'' (an unlabelled one)."""
+    def name(v: Any) -> str:
+        return (v.label or show(v.data)) if hasattr(v, "data") else show(v)
 
-    if hasattr(a, "data") and hasattr(b, "data"):
-        na, nb = name(a, "a"), name(b, "b")
-        return f"{na} / {nb}: {na} = {show(a.data)}, {nb} = 0"
-    if hasattr(a, "data"):
-        na = name(a, "a")
-        return f"{na} / {show(b)}: {na} = {show(a.data)}"
-    nb = name(b, "b")
-    return f"{show(a)} / {nb}: {nb} = 0"
+    known = [f"{v.label} = {show(v.data)}" for v in (a, b)
+             if hasattr(v, "data") and v.label]
+    if hasattr(b, "data") and not b.label:  # say which value is the zero: no name to show
+        from stepgrad.backward import describe
+
+        known.append(f"the divisor is {describe(b)}")
+    where = f"{name(a)} / {name(b)}"
+    return f"{where}: {', '.join(known)}" if known else where
 
 
 def _pow_c(x: float, n: float) -> float:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from stepgrad import grad_mode, passes
 from stepgrad import ops as _ops
+from stepgrad import rule_errors as _rules
 from stepgrad.ops import CONSTANT, FLOATS, UNARY, Domain, Math, Op, recorded
 from stepgrad.ops import show as _show
 
@@ -536,14 +537,16 @@ def _unary(op: Op, a: Value) -> Value:
         raise _holds(a, op.shown)
     try:
         out = op.forward(x)
-    except OverflowError:
-        raise _too_large(op, None, (a,), (a,)) from None
+    except OverflowError as error:
+        raise _too_large(op, None, (a,), (a,), error) from _rules.cause(op, error)
     except Domain as error:
         raise error.for_inputs(_where(op, (a,))) from None
+    except Exception as error:  # a learner's own rule failed: say which, and on what
+        raise _rules.rule_failed(op, "forward", (a,), error) from error
     if type(out) is not float:
-        out = as_float(out, op.name)
+        out = _rules.forward_number(op, out, (a,), (a,))
     if out - out != 0.0:  # true only for nan and +-inf
-        raise _not_finite(out, op.shown, (a,))
+        raise _rules.bad_result(op, out, (a,), (a,))
     node = _new(Value)
     node._data = out
     node._grad = None
@@ -552,11 +555,14 @@ def _unary(op: Op, a: Value) -> Value:
     # inside no_grad(), nothing is remembered; `disabled` is 0 unless a block is open
     if not grad_mode.disabled or grad_mode.is_grad_enabled():
         try:
-            (local,) = _checked(op, op.grads(FLOATS, x, out), 1)
-        except OverflowError:
-            raise _too_large(op, out, (a,), (a,)) from None
+            grads = op.grads(FLOATS, x, out)
+        except OverflowError as error:
+            raise _too_large(op, out, (a,), (a,), error) from _rules.cause(op, error)
+        except Exception as error:
+            raise _rules.rule_failed(op, "grads", (a,), error) from error
+        (local,) = _checked(op, grads, 1)
         if local - local != 0.0:  # a local gradient too large for a float: never pass inf on
-            raise _infinite_gradient(out, op.shown, (a,))
+            raise _rules.bad_gradient(op, out, (a,), (a,), grads)
         node._in1, node._local1 = a, local
     else:
         node._in1, node._local1 = None, 0.0
@@ -570,14 +576,16 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
         raise _holds(a, op.display(c))
     try:
         out = op.forward(x, c)
-    except OverflowError:
-        raise _too_large(op, None, (a,), (a, c)) from None
+    except OverflowError as error:
+        raise _too_large(op, None, (a,), (a, c), error) from _rules.cause(op, error)
     except Domain as error:
         raise error.for_inputs(_where(op, (a, c))) from None
+    except Exception as error:
+        raise _rules.rule_failed(op, "forward", (a, c), error) from error
     if type(out) is not float:
-        out = as_float(out, op.name)
+        out = _rules.forward_number(op, out, (a,), (a, c))
     if out - out != 0.0:
-        raise _not_finite(out, op.display(c), (a,))
+        raise _rules.bad_result(op, out, (a,), (a, c))
     node = _new(Value)
     node._data = out
     node._grad = None
@@ -586,11 +594,14 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
     node._local2 = c  # a one-input node keeps its constant in the second local gradient's slot
     if not grad_mode.disabled or grad_mode.is_grad_enabled():
         try:
-            (local,) = _checked(op, op.grads(FLOATS, x, c, out), 1)
-        except OverflowError:
-            raise _too_large(op, out, (a,), (a, c)) from None
+            grads = op.grads(FLOATS, x, c, out)
+        except OverflowError as error:
+            raise _too_large(op, out, (a,), (a, c), error) from _rules.cause(op, error)
+        except Exception as error:
+            raise _rules.rule_failed(op, "grads", (a, c), error) from error
+        (local,) = _checked(op, grads, 1)
         if local - local != 0.0:
-            raise _infinite_gradient(out, op.display(c), (a,))
+            raise _rules.bad_gradient(op, out, (a,), (a, c), grads)
         node._in1, node._local1 = a, local
     else:
         node._in1, node._local1 = None, 0.0
@@ -604,25 +615,30 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
         raise _holds(a if x - x != 0.0 else b, op.shown)
     try:
         out = op.forward(x, y)
-    except OverflowError:
-        raise _too_large(op, None, (a, b), (a, b)) from None
+    except OverflowError as error:
+        raise _too_large(op, None, (a, b), (a, b), error) from _rules.cause(op, error)
     except Domain as error:
         raise error.for_inputs(_where(op, (a, b))) from None
+    except Exception as error:
+        raise _rules.rule_failed(op, "forward", (a, b), error) from error
     if type(out) is not float:
-        out = as_float(out, op.name)
+        out = _rules.forward_number(op, out, (a, b), (a, b))
     if out - out != 0.0:
-        raise _not_finite(out, op.shown, (a, b))
+        raise _rules.bad_result(op, out, (a, b), (a, b))
     node = _new(Value)
     node._data = out
     node._grad = None
     node._op = op
     if not grad_mode.disabled or grad_mode.is_grad_enabled():
         try:
-            local1, local2 = _checked(op, op.grads(FLOATS, x, y, out), 2)
-        except OverflowError:
-            raise _too_large(op, out, (a, b), (a, b)) from None
+            grads = op.grads(FLOATS, x, y, out)
+        except OverflowError as error:
+            raise _too_large(op, out, (a, b), (a, b), error) from _rules.cause(op, error)
+        except Exception as error:
+            raise _rules.rule_failed(op, "grads", (a, b), error) from error
+        local1, local2 = _checked(op, grads, 2)
         if local1 - local1 != 0.0 or local2 - local2 != 0.0:
-            raise _infinite_gradient(out, op.shown, (a, b))
+            raise _rules.bad_gradient(op, out, (a, b), (a, b), grads)
         node._in1, node._local1, node._in2, node._local2 = a, local1, b, local2
     else:
         node._in1 = node._in2 = None
@@ -690,8 +706,12 @@ def apply(op: Op, *args: Any) -> Value:
 
 
 def _too_large(op: Op, out: float | None, parents: tuple[Value, ...],
-               operands: tuple[Value | float, ...]) -> Exception:
-    """The error when an entry's result (out is None) or its gradient overflowed."""
+               operands: tuple[Value | float, ...], error: BaseException | None = None
+               ) -> Exception:
+    """The error when an entry's result (out is None) or its gradient overflowed; `error`, the
+    rule's own OverflowError, for the message of a learner's Op (a built-in one has its own)."""
+    if op.too_large is None and error is not None and not _ops.is_builtin(op):
+        return _rules.rule_failed(op, "forward" if out is None else "grads", operands, error)
     if op.too_large is not None:
         return OverflowError(op.too_large.format(where=_where(op, operands)))
     shown = op.display(operands[1]) if op.kind == CONSTANT else op.shown
@@ -720,6 +740,9 @@ def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
     bad_input = _first_not_finite(op, parents)
     if bad_input is not None:
         return bad_input
+    if data != data:  # nan: never "too large"
+        return ValueError(
+            f"'{op}' on {_inputs(parents)} gave nan (not a number), {_rules.NAN_MEANS}")
     return OverflowError(
         f"'{op}' on {_inputs(parents)} gave {data}: the result is too large for a float"
     )
@@ -812,6 +835,9 @@ def _bad_local_gradient(data: float, op: str, parents: object, local: object) ->
         except OverflowError:
             return OverflowError(f"'{op}': local gradient {k} is {too_large(g)}, too large "
                                  "for a float")
+        if g != g:  # nan: never "too large"
+            return ValueError(
+                f"'{op}': local gradient {k} is nan (not a number), {_rules.NAN_MEANS}")
     if isinstance(parents, tuple) and all(isinstance(p, Value) for p in parents):
         return _infinite_gradient(data, op, parents)
     return OverflowError(f"'{op}' gave {_show(data)}, but its gradient is too large for a float")

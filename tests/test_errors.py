@@ -74,13 +74,14 @@ def test_log_needs_a_positive_number(x):
 
 def test_division_by_zero_in_all_three_forms():
     a, zero = Value(3.0), Value(0.0)
-    with pytest.raises(ZeroDivisionError, match=r"division by zero in a / b: a = 3, b = 0"):
+    unlabelled = "the divisor is an unlabelled input"
+    with pytest.raises(ZeroDivisionError, match=rf"^division by zero in 3 / 0: {unlabelled}$"):
         a / zero
-    with pytest.raises(ZeroDivisionError, match=r"division by zero in a / 0: a = 3"):
+    with pytest.raises(ZeroDivisionError, match=r"^division by zero in 3 / 0$"):
         a / 0
-    with pytest.raises(ZeroDivisionError, match=r"division by zero in a / 0: a = 3"):
+    with pytest.raises(ZeroDivisionError, match=r"^division by zero in 3 / 0$"):
         a / 0.0
-    with pytest.raises(ZeroDivisionError, match=r"division by zero in 5 / b: b = 0"):
+    with pytest.raises(ZeroDivisionError, match=rf"^division by zero in 5 / 0: {unlabelled}$"):
         5 / zero
 
 
