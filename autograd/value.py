@@ -751,10 +751,10 @@ def _not_finite(data: float, op: str, parents: tuple[Value, ...]) -> Exception:
 # ----- the words of error messages (only ever run when something is wrong) --------------------
 
 def _holds(value: Value, op: str) -> ValueError:
-    """The error for an input that holds nan or an infinity (its .data was set by hand)."""
+    """The error for an input that holds nan or an infinity (written past the .data check)."""
     who = value.label or "an input"
     return ValueError(
-        f"'{op}': {who} holds {value.data}, not a finite number (was its .data set by hand?); "
+        f"'{op}': {who} holds {value.data}, not a finite number; "
         "a Value must always hold a finite number"
     )
 
