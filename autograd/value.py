@@ -120,6 +120,8 @@ class Value:
         if _op.__class__ is not str and not isinstance(_op, Op):
             raise _bad_operation_name(_op)
         name = _op if _op.__class__ is str else _op.shown
+        if _op or _parents:  # a node made by hand: its inputs must be one or two Values
+            _check_inputs(name, _parents, _local)
         if data - data != 0.0:  # true only for nan and +-inf
             raise _not_finite(data, name, _parents)
         self.data = data
@@ -740,6 +742,25 @@ def _bad_inputs(op: str, parents: object, local: object) -> ValueError:
         f"'{op}': an operation takes one or two inputs, each with one local gradient; got "
         f"{count(parents)} inputs and {count(local)} local gradients"
     )
+
+
+def _check_inputs(op: str, parents: object, local: object) -> None:
+    """A hand-made node's inputs, `Value(data, "", inputs, local_grads, name)`: a tuple (or
+    list) of one or two Values, or a clear error that names the operation and the bad input."""
+    if not isinstance(parents, (tuple, list)) or len(parents) > 2:
+        raise _bad_inputs(op, parents, local)
+    who = f"'{op}'" if op else "Value()"
+    if not parents:
+        raise ValueError(
+            f"{who}: an operation needs one or two inputs, got none; a value without inputs (an "
+            "input or a parameter) has no operation: Value(data, label)"
+        )
+    for k, p in enumerate(parents, start=1):
+        if not isinstance(p, Value):
+            hint = ("a plain number is a constant: leave it out of the inputs, with its local "
+                    "gradient, or wrap it in Value(...)") if isinstance(p, Real) else \
+                "the inputs are the Values this one is computed from"
+            raise TypeError(f"{who}: input {k} must be a Value, got {describe(p)} ({hint})")
 
 
 def _bad_operation_name(op: object) -> TypeError:
