@@ -18,7 +18,14 @@ from itertools import islice
 from typing import Any
 
 from stepgrad import passes
-from stepgrad.backward import _grad_of, backward_edges, describe, too_large, topological_order
+from stepgrad.backward import (
+    _grad_of,
+    backward_edges,
+    check_has_graph,
+    describe,
+    too_large,
+    topological_order,
+)
 from stepgrad.value import Number, Value, as_float
 
 
@@ -181,6 +188,7 @@ class BackwardPass:
                 f"{type(root).__name__} {_brief(root)}"
             )
         seed = as_float(grad, "backward_steps(grad)")
+        check_has_graph(root, "backward_steps")
         order = topological_order(root)
         self._setup(root, order, seed)
         nodes = set(order)
@@ -485,6 +493,8 @@ def print_backward(root: Value, grad: Number = 1.0) -> None:
             f"print_backward: expected the Value whose backward pass to print, got "
             f"{type(root).__name__} {_brief(root)}"
         )
-    p = BackwardPass._aside(root, as_float(grad, "print_backward(grad)"))
+    seed = as_float(grad, "print_backward(grad)")
+    check_has_graph(root, "print_backward")
+    p = BackwardPass._aside(root, seed)
     p.run()
     print(p.table())
