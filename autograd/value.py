@@ -115,6 +115,8 @@ class Value:
         _local: tuple[float, ...] = (),
         _op: str | Op = "",
     ) -> None:
+        if label.__class__ is not str and _looks_like_children(label):
+            raise _micrograd_node(label)  # Value(data, (x,), 'exp'): micrograd's way
         if type(data) is not float:
             data = as_float(data, "Value()")
         if _op.__class__ is not str and not isinstance(_op, Op):
@@ -230,6 +232,16 @@ class Value:
     def local_grads(self) -> tuple[float, ...]:
         """d(this value)/d(input) for each of `inputs`, recorded when the operation ran."""
         return self._local
+
+    @property
+    def _backward(self) -> None:
+        """micrograd's backward function of a node: stepgrad has none, so this raises an
+        AttributeError that says how to add an operation (and hasattr() gives False)."""
+        raise AttributeError(_NO_BACKWARD)
+
+    @_backward.setter
+    def _backward(self, fn: object) -> None:
+        raise AttributeError(_NO_BACKWARD)
 
     def zero_grad(self) -> None:
         """Forget this value's gradient (it reads 0.0 and counts as not yet computed).
@@ -761,6 +773,28 @@ def _check_inputs(op: str, parents: object, local: object) -> None:
                     "gradient, or wrap it in Value(...)") if isinstance(p, Real) else \
                 "the inputs are the Values this one is computed from"
             raise TypeError(f"{who}: input {k} must be a Value, got {describe(p)} ({hint})")
+
+
+_ADD_AN_OPERATION = ("To add an operation, make it with Op(name, forward, grads): see \"Add "
+                     "your own operation\" in the README.")
+_NO_BACKWARD = ("a Value has no _backward: stepgrad keeps no backward function per node, as "
+                "micrograd does. Each node keeps its local gradients, and backward() multiplies "
+                "them. " + _ADD_AN_OPERATION)
+
+
+def _looks_like_children(label: object) -> bool:
+    """True for micrograd's children of a node, a tuple (or set, list) of Values, in the place
+    of the label: Value(data, (x,), 'exp')."""
+    return isinstance(label, (tuple, list, set, frozenset)) and all(
+        isinstance(x, Value) for x in label)
+
+
+def _micrograd_node(children: object) -> TypeError:
+    """The error for micrograd's way to make a node, Value(data, (x,), 'exp')."""
+    return TypeError(
+        f"Value(): the second argument is the label, got {describe(children)}. "
+        f"Value(data, children, op) is micrograd's way to make a node. {_ADD_AN_OPERATION}"
+    )
 
 
 def _bad_operation_name(op: object) -> TypeError:
