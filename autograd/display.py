@@ -144,6 +144,8 @@ class StepTable(TextTable):
         return table
 
     def _repr_html_(self) -> str:
+        if not self.steps:  # the pass of an input has no steps: its text says so
+            return f"<p>{esc(str.__str__(self))}</p>"
         return steps_table_html(self.steps, self.done)
 
     def __reduce__(self) -> tuple[type, tuple[str, tuple[BackwardStep, ...], int]]:

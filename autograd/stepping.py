@@ -445,6 +445,9 @@ class BackwardPass:
         exactly what those rows say.
         """
         self._check("table()")
+        if not self.total:  # an input: nothing to step through, and no table to show
+            from stepgrad.display import StepTable
+            return StepTable(f"No steps to go through: {self._no_steps()}.")
         done = len(self.steps)
         steps = self.steps if self.done else self._continued_aside().run()
         header = ("step", "node = formula", "input", "upstream", "local", "contribution",
@@ -458,7 +461,19 @@ class BackwardPass:
         from stepgrad.display import StepTable  # a str that a notebook shows as a table
         return StepTable(text, steps, done)
 
+    def _no_steps(self) -> str:
+        """Why the pass of an input (a value no operation made) has no steps, in words."""
+        who = self.root.label or "this value"
+        g = short(self.root_grad)
+        if self.root_grad == self.seed:
+            gets = f"its gradient is {g}"
+        else:  # a live pass on an input that held a gradient: the seed adds to it
+            gets = f"the pass adds {short(self.seed)} to its gradient (now {g})"
+        return f"{who} is an input (no operation made it); {gets}"
+
     def __repr__(self) -> str:
+        if not self.total:
+            return f"<BackwardPass of {self.names[self.root]}: no steps: {self._no_steps()}>"
         progress = f"step {len(self.steps)}/{self.total}"
         if self._state is STALE:
             return (f"<BackwardPass of {self.names[self.root]}: stale at {progress} (its steps "
