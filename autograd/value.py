@@ -19,6 +19,7 @@ from stepgrad import grad_mode, passes
 from stepgrad import ops as _ops
 from stepgrad.ops import CONSTANT, FLOATS, UNARY, Domain, Math, Op, recorded
 from stepgrad.ops import show as _show
+from stepgrad.words import plural
 
 if TYPE_CHECKING:  # only for the type hint of backward_steps()
     from stepgrad.stepping import BackwardPass
@@ -747,12 +748,14 @@ def check_label(label: object) -> str:
 
 def _bad_inputs(op: str, parents: object, local: object) -> ValueError:
     """The error for a hand-made node without one or two inputs, each with a local gradient."""
-    def count(x: object) -> str:
-        return str(len(x)) if isinstance(x, (tuple, list)) else f"not a tuple ({describe(x)})"
+    def count(x: object, noun: str) -> str:
+        if isinstance(x, (tuple, list)):
+            return plural(len(x), noun)
+        return f"not a tuple ({describe(x)}) of {noun}s"
 
     return ValueError(
         f"'{op}': an operation takes one or two inputs, each with one local gradient; got "
-        f"{count(parents)} inputs and {count(local)} local gradients"
+        f"{count(parents, 'input')} and {count(local, 'local gradient')}"
     )
 
 
