@@ -88,8 +88,21 @@ def describe(node: Value) -> str:
     return f"the result of '{node.op}'" if node.op else "an unlabelled input"
 
 
+def check_has_graph(root: Value, action: str, what: str = "this value") -> None:
+    """Raise RuntimeError if `root` was made by an operation inside no_grad(): it has an
+    operation but remembers no inputs, so there is no graph to go back through (as PyTorch).
+    An input or a parameter (no operation) has a pass of its own: its gradient is the seed."""
+    if root._in1 is None and root._op is not None:
+        who = repr(root.label) if root.label else what
+        raise RuntimeError(
+            f"{action}: {who} was made inside no_grad(), so it remembers no graph to go back "
+            "through. Build it outside no_grad() to get gradients."
+        )
+
+
 def run_backward(root: Value, seed: float = 1.0) -> None:
     """The whole pass at once. Transactional: if it raises, every gradient is as before."""
+    check_has_graph(root, "backward")
     order: list[Value] = []
     saved: list[float | None] = []
     leaves: list[Value] = []

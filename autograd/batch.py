@@ -34,6 +34,7 @@ from typing import Any
 from stepgrad import grad_mode, passes
 from stepgrad.backward import run_backward, too_large, topological_order
 from stepgrad.value import Value, as_float
+from stepgrad.words import plural
 
 __all__ = ["BatchResult", "Batched", "batched"]
 
@@ -244,8 +245,8 @@ class BatchResult:
         self.data = self._total / self.n
         mean = self.data
         if mean - mean != 0.0:
-            raise OverflowError(f"batched: the mean over {self.n} samples is too large for a "
-                                "float")
+            raise OverflowError(f"batched: the mean over {plural(self.n, 'sample')} is too "
+                                "large for a float")
 
     # ----- what a learner uses ---------------------------------------------------------------
 
@@ -294,7 +295,8 @@ class BatchResult:
         if isinstance(i, bool) or not isinstance(i, int):
             raise TypeError(f"sample: expected a whole number, got {_short(i)}")
         if not -self.n <= i < self.n:
-            raise IndexError(f"sample: there are {self.n} samples (0 to {self.n - 1}), got {i}")
+            raise IndexError(f"sample: there {'is' if self.n == 1 else 'are'} "
+                             f"{plural(self.n, 'sample')} (0 to {self.n - 1}), got {i}")
         return self._owner.fn(*self.samples[i])
 
     def __add__(self, other: Value | float) -> BatchResult:
@@ -376,7 +378,7 @@ class BatchResult:
     def __repr__(self) -> str:
         extra = (f", {self.fallbacks} fallback{'s' if self.fallbacks != 1 else ''}"
                  if self.fallbacks else "")
-        return f"BatchResult(data={self.data:.6g}, {self.n} samples{extra})"
+        return f"BatchResult(data={self.data:.6g}, {plural(self.n, 'sample')}{extra})"
 
 
 # ----- helpers ---------------------------------------------------------------------------
@@ -418,7 +420,7 @@ def _samples(columns: tuple[Any, ...]) -> list[tuple]:
     n = len(lists[0])
     for k, col in enumerate(lists, start=1):
         if len(col) != n:
-            raise ValueError(f"batched: argument 1 has {n} samples but argument {k} has "
+            raise ValueError(f"batched: argument 1 has {plural(n, 'sample')} but argument {k} has "
                              f"{len(col)}; every argument needs one entry per sample")
     if n == 0:
         raise ValueError("batched: the batch is empty; the mean of nothing is undefined")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from stepgrad.stepping import BackwardPass, BackwardStep, formula, short, text_table
 from stepgrad.value import Value, _show
+from stepgrad.words import plural
 
 if TYPE_CHECKING:
     from stepgrad.gradcheck import GradCheck
@@ -144,6 +145,8 @@ class StepTable(TextTable):
         return table
 
     def _repr_html_(self) -> str:
+        if not self.steps:  # the pass of an input has no steps: its text says so
+            return f"<p>{esc(str.__str__(self))}</p>"
         return steps_table_html(self.steps, self.done)
 
     def __reduce__(self) -> tuple[type, tuple[str, tuple[BackwardStep, ...], int]]:
@@ -176,7 +179,8 @@ def pass_mimebundle(p: BackwardPass, include: Collection[str] | None = None,
     if p.steps:
         shown = p.steps[-20:]
         earlier = len(p.steps) - len(shown)
-        more = f"\n({earlier} earlier steps not shown: they are in .steps)" if earlier else ""
+        more = (f"\n({plural(earlier, 'earlier step')} not shown: they are in .steps)"
+                if earlier else "")
         text += more + "\n" + text_table(STEP_HEADER, [_step_cells(s) for s in shown])
     bundle = {"text/plain": text}
     if _html_wanted(include, exclude):

@@ -131,7 +131,8 @@ def no_grad() -> AbstractContextManager[None]:
     """A block in which operations give plain results that remember no inputs.
 
     Use it for inference, e.g. drawing a decision map: no graph is built, so nothing is kept
-    alive and nothing can be backpropagated. It affects only the thread (and asyncio task)
+    alive and nothing can be backpropagated (`backward()` on a result made inside the block
+    raises an error that says so). It affects only the thread (and asyncio task)
     that runs the block; nesting works, and leaving the block by an exception restores the
     mode. Also works as a decorator: `@no_grad()`.
 

@@ -38,6 +38,7 @@ from numbers import Real
 
 from stepgrad.grad_mode import no_grad
 from stepgrad.value import Value, as_float, describe, too_large
+from stepgrad.words import plural
 
 _ROUNDING = 2.2e-16  # the gap between 1.0 and the next float
 _LARGEST_EPS = 0.1  # a larger step measures a secant, not a slope: no verdict would be fair
@@ -95,7 +96,8 @@ class GradCheck:
     def __str__(self) -> str:
         n = len(self.rows)
         if self.ok:
-            head = f"gradcheck passed: the engine and finite differences agree on all {n} inputs"
+            every = "the 1 input" if n == 1 else f"all {plural(n, 'input')}"
+            head = f"gradcheck passed: the engine and finite differences agree on {every}"
         else:
             bad = [str(row.index) for row in self.failures]
             which = f"input {bad[0]}" if len(bad) == 1 else f"inputs {', '.join(bad)}"
@@ -119,7 +121,8 @@ def _names(f: Callable[..., Value], count: int, labels: Sequence[str] | None) ->
     """Names for the inputs: `labels`, else f's parameter names, else x1, x2, ..."""
     if labels is not None:
         if len(labels) != count:
-            raise ValueError(f"gradcheck: got {len(labels)} labels for {count} inputs")
+            raise ValueError(f"gradcheck: got {plural(len(labels), 'label')} for "
+                             f"{plural(count, 'input')}")
         return [str(label) for label in labels]
     try:
         params = list(inspect.signature(f).parameters.values())

@@ -42,6 +42,7 @@ from stepgrad.stepping import (
     text_table,
 )
 from stepgrad.value import Number, Value, as_float
+from stepgrad.words import plural
 
 __all__ = ["GroupStep", "GroupedPass"]
 
@@ -68,7 +69,8 @@ class GroupStep:
         into = "; ".join(f"{name} grad {text}" for _, name, text in self.reached[:4])
         if len(self.reached) > 4:
             into += f"; and {len(self.reached) - 4} more"
-        return f"{self.name}: {len(self.steps)} edges -> {into or f'(inside {self.name} only)'}"
+        edges = plural(len(self.steps), "edge")
+        return f"{self.name}: {edges} -> {into or f'(inside {self.name} only)'}"
 
 
 class GroupedPass:
@@ -151,7 +153,8 @@ class GroupedPass:
     def __next__(self) -> GroupStep:
         self._check("next()")
         if len(self.steps) == self.total:
-            raise StopIteration(f"the grouped pass is finished: all {self.total} steps are done")
+            done = "its 1 step is" if self.total == 1 else f"all {self.total} steps are"
+            raise StopIteration(f"the grouped pass is finished: {done} done")
         k, edges = len(self.steps), len(self.backward_pass.steps)
         node, n = self.runs[k]
         try:  # all of the step's edges and its record, or none of them (also on Ctrl-C)
@@ -206,7 +209,8 @@ class GroupedPass:
         cause = str(error).rsplit(" Step ", 1)[0]
         k = len(self.steps)
         group = self.collapsed(node)
-        through = f" (back through {group.name}, {n} edges)" if group is not None else ""
+        through = f" (back through {group.name}, {plural(n, 'edge')})" if group is not None \
+            else ""
         none = " (none of its edges)" if n > 1 else ""
         return OverflowError(f"{cause} Step {k + 1}{through} was not applied{none}: the "
                              f"grouped pass stays at step {k}.")

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from stepgrad.stepping import node_names, short
 from stepgrad.value import Value, describe
+from stepgrad.words import plural
 
 __all__ = ["MODES", "Group", "Grouping", "check_expand", "expand_names", "module_key",
            "range_text"]
@@ -102,7 +103,7 @@ class Group:
 
     def size_text(self) -> str:
         """'17 values' or '1,700 values, 100 outputs'."""
-        text = f"{len(self.members):,} values"
+        text = plural(len(self.members), "value")
         if len(self.outputs) > 1:
             text += f", {len(self.outputs):,} outputs"
         return text

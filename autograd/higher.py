@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
-from stepgrad.backward import topological_order
+from stepgrad.backward import check_has_graph, topological_order
 from stepgrad.grad_mode import enable_grad
 from stepgrad.ops import BINARY, CONSTANT, UNARY, is_builtin
 from stepgrad.ops import show as _show
@@ -75,6 +75,7 @@ def grad(
         )
     create_graph = _flag("create_graph", create_graph)
     allow_unused = _flag("allow_unused", allow_unused)
+    check_has_graph(output, "grad", "the output")
     if create_graph:
         with enable_grad():  # as torch: the gradient's graph is recorded even inside no_grad()
             return _gradients(output, wanted, True, allow_unused)

@@ -18,7 +18,14 @@ from itertools import islice
 from typing import Any
 
 from stepgrad import passes
-from stepgrad.backward import _grad_of, backward_edges, describe, too_large, topological_order
+from stepgrad.backward import (
+    _grad_of,
+    backward_edges,
+    check_has_graph,
+    describe,
+    too_large,
+    topological_order,
+)
 from stepgrad.value import Number, Value, as_float
 
 
@@ -181,6 +188,7 @@ class BackwardPass:
                 f"{type(root).__name__} {_brief(root)}"
             )
         seed = as_float(grad, "backward_steps(grad)")
+        check_has_graph(root, "backward_steps")
         order = topological_order(root)
         self._setup(root, order, seed)
         nodes = set(order)
@@ -437,6 +445,9 @@ class BackwardPass:
         exactly what those rows say.
         """
         self._check("table()")
+        if not self.total:  # an input: nothing to step through, and no table to show
+            from stepgrad.display import StepTable
+            return StepTable(f"No steps to go through: {self._no_steps()}.")
         done = len(self.steps)
         steps = self.steps if self.done else self._continued_aside().run()
         header = ("step", "node = formula", "input", "upstream", "local", "contribution",
@@ -450,7 +461,19 @@ class BackwardPass:
         from stepgrad.display import StepTable  # a str that a notebook shows as a table
         return StepTable(text, steps, done)
 
+    def _no_steps(self) -> str:
+        """Why the pass of an input (a value no operation made) has no steps, in words."""
+        who = self.root.label or "this value"
+        g = short(self.root_grad)
+        if self.root_grad == self.seed:
+            gets = f"its gradient is {g}"
+        else:  # a live pass on an input that held a gradient: the seed adds to it
+            gets = f"the pass adds {short(self.seed)} to its gradient (now {g})"
+        return f"{who} is an input (no operation made it); {gets}"
+
     def __repr__(self) -> str:
+        if not self.total:
+            return f"<BackwardPass of {self.names[self.root]}: no steps: {self._no_steps()}>"
         progress = f"step {len(self.steps)}/{self.total}"
         if self._state is STALE:
             return (f"<BackwardPass of {self.names[self.root]}: stale at {progress} (its steps "
@@ -485,6 +508,8 @@ def print_backward(root: Value, grad: Number = 1.0) -> None:
             f"print_backward: expected the Value whose backward pass to print, got "
             f"{type(root).__name__} {_brief(root)}"
         )
-    p = BackwardPass._aside(root, as_float(grad, "print_backward(grad)"))
+    seed = as_float(grad, "print_backward(grad)")
+    check_has_graph(root, "print_backward")
+    p = BackwardPass._aside(root, seed)
     p.run()
     print(p.table())

@@ -20,6 +20,7 @@ from stepgrad import ops as _ops
 from stepgrad import rule_errors as _rules
 from stepgrad.ops import CONSTANT, FLOATS, UNARY, Domain, Math, Op, recorded
 from stepgrad.ops import show as _show
+from stepgrad.words import plural
 
 if TYPE_CHECKING:  # only for the type hint of backward_steps()
     from stepgrad.stepping import BackwardPass
@@ -128,11 +129,15 @@ class Value:
         _local: tuple[float, ...] = (),
         _op: str | Op = "",
     ) -> None:
+        if label.__class__ is not str and _looks_like_children(label):
+            raise _micrograd_node(label)  # Value(data, (x,), 'exp'): micrograd's way
         if type(data) is not float:
             data = as_float(data, "Value()")
         if _op.__class__ is not str and not isinstance(_op, Op):
             raise _bad_operation_name(_op)
         name = _op if _op.__class__ is str else _op.shown
+        if _op or _parents:  # a node made by hand: its inputs must be one or two Values
+            _check_inputs(name, _parents, _local)
         if data - data != 0.0:  # true only for nan and +-inf
             raise _not_finite(data, name, _parents)
         self._data = data
@@ -278,6 +283,16 @@ class Value:
     def local_grads(self) -> tuple[float, ...]:
         """d(this value)/d(input) for each of `inputs`, recorded when the operation ran."""
         return self._local
+
+    @property
+    def _backward(self) -> None:
+        """micrograd's backward function of a node: stepgrad has none, so this raises an
+        AttributeError that says how to add an operation (and hasattr() gives False)."""
+        raise AttributeError(_NO_BACKWARD)
+
+    @_backward.setter
+    def _backward(self, fn: object) -> None:
+        raise AttributeError(_NO_BACKWARD)
 
     def zero_grad(self) -> None:
         """Forget this value's gradient (it reads 0.0 and counts as not yet computed).
@@ -805,12 +820,55 @@ def check_label(label: object) -> str:
 
 def _bad_inputs(op: str, parents: object, local: object) -> ValueError:
     """The error for a hand-made node without one or two inputs, each with a local gradient."""
-    def count(x: object) -> str:
-        return str(len(x)) if isinstance(x, (tuple, list)) else f"not a tuple ({describe(x)})"
+    def count(x: object, noun: str) -> str:
+        if isinstance(x, (tuple, list)):
+            return plural(len(x), noun)
+        return f"not a tuple ({describe(x)}) of {noun}s"
 
     return ValueError(
         f"'{op}': an operation takes one or two inputs, each with one local gradient; got "
-        f"{count(parents)} inputs and {count(local)} local gradients"
+        f"{count(parents, 'input')} and {count(local, 'local gradient')}"
+    )
+
+
+def _check_inputs(op: str, parents: object, local: object) -> None:
+    """A hand-made node's inputs, `Value(data, "", inputs, local_grads, name)`: a tuple (or
+    list) of one or two Values, or a clear error that names the operation and the bad input."""
+    if not isinstance(parents, (tuple, list)) or len(parents) > 2:
+        raise _bad_inputs(op, parents, local)
+    who = f"'{op}'" if op else "Value()"
+    if not parents:
+        raise ValueError(
+            f"{who}: an operation needs one or two inputs, got none; a value without inputs (an "
+            "input or a parameter) has no operation: Value(data, label)"
+        )
+    for k, p in enumerate(parents, start=1):
+        if not isinstance(p, Value):
+            hint = ("a plain number is a constant: leave it out of the inputs, with its local "
+                    "gradient, or wrap it in Value(...)") if isinstance(p, Real) else \
+                "the inputs are the Values this one is computed from"
+            raise TypeError(f"{who}: input {k} must be a Value, got {describe(p)} ({hint})")
+
+
+_ADD_AN_OPERATION = ("To add an operation, make it with Op(name, forward, grads): see \"Add "
+                     "your own operation\" in the README.")
+_NO_BACKWARD = ("a Value has no _backward: stepgrad keeps no backward function per node, as "
+                "micrograd does. Each node keeps its local gradients, and backward() multiplies "
+                "them. " + _ADD_AN_OPERATION)
+
+
+def _looks_like_children(label: object) -> bool:
+    """True for micrograd's children of a node, a tuple (or set, list) of Values, in the place
+    of the label: Value(data, (x,), 'exp')."""
+    return isinstance(label, (tuple, list, set, frozenset)) and all(
+        isinstance(x, Value) for x in label)
+
+
+def _micrograd_node(children: object) -> TypeError:
+    """The error for micrograd's way to make a node, Value(data, (x,), 'exp')."""
+    return TypeError(
+        f"Value(): the second argument is the label, got {describe(children)}. "
+        f"Value(data, children, op) is micrograd's way to make a node. {_ADD_AN_OPERATION}"
     )
 
 

@@ -23,6 +23,7 @@ from stepgrad.focus import find_value, inputs_within, path_to_root, with_side_in
 from stepgrad.grouping import Grouping, check_expand, expand_names
 from stepgrad.stepping import BackwardPass, BackwardStep, node_names
 from stepgrad.value import Value, describe
+from stepgrad.words import plural
 
 if TYPE_CHECKING:
     import graphviz
@@ -128,7 +129,7 @@ def plan(
         names = node_names(order)
     view = View(order, names)
     size = len(order)
-    what = f"{len(order):,} values"
+    what = plural(len(order), "value")
     if focus is not None:
         target = find_value(order, names, focus, who)
         if depth is None:
@@ -136,7 +137,7 @@ def plan(
             what = f"the path from {names[target]} to {names[root]}"
         else:
             core = inputs_within(target, depth)
-            what = f"{names[target]} and its inputs up to {depth} steps back"
+            what = f"{names[target]} and its inputs up to {plural(depth, 'step')} back"
         if depth is None:
             view.shown, view.side = with_side_inputs(core)
         else:  # the values `depth` steps back are drawn without their inputs (dashed)
@@ -160,10 +161,10 @@ def plan(
                     and "." in g.name), None)
         if one is None:
             one = next((g.name for g in view.grouping.groups if len(g.members) > 1), "")
-        view.note = (f"{what} grouped by {group} into {view.boxes:,} boxes. "
+        view.note = (f"{what} grouped by {group} into {plural(view.boxes, 'box', 'boxes')}. "
                      f"To see one group in full: expand='{one}'; every value: group=None")
     elif focus is not None:
-        view.note = f"{what}: {size:,} values"
+        view.note = f"{what}: {plural(size, 'value')}"
     if view.boxes > max_boxes:
         raise GraphTooBigError(
             f"{who}: this drawing would have {view.boxes:,} boxes ({what}); more than "

@@ -16,6 +16,7 @@ from stepgrad.grouped_pass import GroupedPass
 from stepgrad.stepping import BackwardStep, short
 from stepgrad.value import Value, as_float
 from stepgrad.views import View
+from stepgrad.words import plural
 
 __all__ = ["EdgeRows", "grouped_walkthrough_data", "merged_edge_id"]
 
@@ -120,7 +121,7 @@ def grouped_walkthrough_data(root: Value, grad: float, view: View) -> dict:
         rows.append({"box": step.box, "n": len(step.steps),
                      "grads": [[b, t] for b, _, t in step.reached],
                      "lit": lit, "line": repr(step),
-                     "formula": f"back through {step.name}: {len(step.steps)} edges",
+                     "formula": f"back through {step.name}: {plural(len(step.steps), 'edge')}",
                      "what": "the gradient reaches"
                              + ("" if step.reached else f" only values inside {step.name}")})
     root_box = gp.box(root)

@@ -202,8 +202,10 @@ def test_setting_grad_needs_a_number():
 @pytest.mark.parametrize("parents, local", [(3, 3), (2, 1), (1, 2)])
 def test_a_hand_made_node_needs_one_or_two_inputs_each_with_a_local_gradient(parents, local):
     xs = tuple(Value(float(k)) for k in range(parents))
+    inputs = "1 input" if parents == 1 else f"{parents} inputs"
+    gradients = "1 local gradient" if local == 1 else f"{local} local gradients"
     with pytest.raises(ValueError, match=rf"^'sum3': an operation takes one or two inputs, .*"
-                                         rf"got {parents} inputs and {local} local gradients"):
+                                         rf"got {inputs} and {gradients}$"):
         Value(1.0, "", xs, (1.0,) * local, "sum3")
 
 
