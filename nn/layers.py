@@ -27,10 +27,10 @@ from typing import Any
 
 from stepgrad import Value
 from stepgrad.nn import _argcheck, limits
-from stepgrad.nn._words import count
 from stepgrad.nn.activations import activation as find_activation
 from stepgrad.nn.module import Module
 from stepgrad.value import describe, too_large
+from stepgrad.words import plural
 
 Input = Value | float | int
 DEFAULT_SEED = 0
@@ -55,7 +55,7 @@ def check_inputs(x: Any, nin: int, who: str) -> Sequence[Input]:
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
         raise TypeError(f"{who} expects a list of {nin} numbers, got {describe(x)}")
     if len(x) != nin:
-        raise ValueError(f"{who} expects {count(nin, 'input')}, got {len(x)}")
+        raise ValueError(f"{who} expects {plural(nin, 'input')}, got {len(x)}")
     return [xi if type(xi) is Value else _number(xi, who, i) for i, xi in enumerate(x, start=1)]
 
 
@@ -158,7 +158,7 @@ class Neuron(Module):
         return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
 
     def __repr__(self) -> str:
-        return f"Neuron({count(self.nin, 'input')}, {self.activation})"
+        return f"Neuron({plural(self.nin, 'input')}, {self.activation})"
 
 
 class Layer(Module):

@@ -28,8 +28,8 @@ from typing import Any
 
 from stepgrad import Op, Value
 from stepgrad.nn import _argcheck
-from stepgrad.nn._words import count
 from stepgrad.value import too_large
+from stepgrad.words import plural
 
 Scalar = Value | float | int
 
@@ -112,7 +112,7 @@ def _batch(loss: str, preds: Any, targets: Any) -> tuple[list[Value], list[float
     t = _as_list(targets, loss, "the targets")
     if len(p) != len(t):
         raise ValueError(
-            f"{loss}: got {count(len(p), 'prediction')} but {count(len(t), 'target')}; "
+            f"{loss}: got {plural(len(p), 'prediction')} but {plural(len(t), 'target')}; "
             "there must be one target per prediction"
         )
     if not p:
@@ -503,9 +503,9 @@ def _flat_target(row: list[Any], target: Any) -> Any:
     if items and all(isinstance(t, Integral) or type(t).__name__ in ("bool_", "bool")
                      for t in items):
         raise ValueError(
-            f"cross_entropy: one flat list of {count(len(row), 'logit')} is one sample with "
-            f"{count(len(row), 'class', 'classes')}, so its target is one class index or "
-            f"{count(len(row), 'probability', 'probabilities')} (floats); got a list of whole "
+            f"cross_entropy: one flat list of {plural(len(row), 'logit')} is one sample with "
+            f"{plural(len(row), 'class', 'classes')}, so its target is one class index or "
+            f"{plural(len(row), 'probability', 'probabilities')} (floats); got a list of whole "
             f"numbers, "
             f"{_argcheck.shown(items)}. " + _ONE_OUTPUT_HINT
         )
@@ -545,8 +545,8 @@ def _probability_row(t: Any, classes: int, i: int, flat: bool = False) -> list[A
         what, hint = f"target {i}, {_argcheck.shown(numbers)},", ""
     if len(row) != classes:
         raise ValueError(
-            f"cross_entropy: {what} has {count(len(row), 'number')}, but there "
-            f"{'is' if classes == 1 else 'are'} {count(classes, 'class', 'classes')} (give a "
+            f"cross_entropy: {what} has {plural(len(row), 'number')}, but there "
+            f"{'is' if classes == 1 else 'are'} {plural(classes, 'class', 'classes')} (give a "
             "class index or one probability per class)" + hint
         )
     if any(r < 0.0 for r in numbers) or abs(sum(numbers) - 1.0) > 1e-6:
@@ -586,7 +586,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     ts = _as_list(targets, loss, "the targets")
     if len(rows) != len(ts):
         raise ValueError(
-            f"{loss}: got {count(len(rows), 'row')} of logits but {count(len(ts), 'target')}; "
+            f"{loss}: got {plural(len(rows), 'row')} of logits but {plural(len(ts), 'target')}; "
             "there must be one target per row"
         )
     if not rows:
@@ -599,7 +599,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
             classes = len(xs)
         elif len(xs) != classes:
             raise ValueError(
-                f"{loss}: row {i} has {count(len(xs), 'logit')} but row 1 has {classes}; "
+                f"{loss}: row {i} has {plural(len(xs), 'logit')} but row 1 has {classes}; "
                 "every row needs one logit per class"
             )
         shifted, log_total, m = _shift(xs)
@@ -653,7 +653,7 @@ def _pair(name: str, p: Any, q: Any) -> list[tuple[Value | float, Value | float]
     ps, qs = _distribution(p, name, "p"), _distribution(q, name, "q")
     if len(ps) != len(qs):
         raise ValueError(
-            f"{name}: p has {count(len(ps), 'outcome')} but q has {len(qs)}; they must match"
+            f"{name}: p has {plural(len(ps), 'outcome')} but q has {len(qs)}; they must match"
         )
     return list(zip(ps, qs, strict=True))
 

@@ -33,8 +33,8 @@ from typing import Any
 
 from stepgrad import Value, passes
 from stepgrad.nn import _argcheck
-from stepgrad.nn._words import count
 from stepgrad.nn.module import zero_grads
+from stepgrad.words import plural
 
 __all__ = ["SGD", "AdaGrad", "Adagrad", "Adam", "Optimizer", "RMSProp", "RMSprop"]
 
@@ -157,7 +157,7 @@ class Optimizer:
                 if not live._nodes.isdisjoint(self.params):
                     raise RuntimeError(
                         f"{name}.step(): a stepped backward pass over these parameters is not "
-                        f"finished ({len(live.steps)} of {count(live.total, 'step')} done), "
+                        f"finished ({len(live.steps)} of {plural(live.total, 'step')} done), "
                         "so their "
                         "gradients are not complete. Finish it with .run(), or call "
                         "loss.backward(), then step."
@@ -211,7 +211,7 @@ class Optimizer:
         defaults, as they were given."""
         import inspect  # here, so that importing stepgrad.nn stays fast
 
-        shown = [count(len(self.params), "parameter"), f"lr={_setting(self.lr)}"]
+        shown = [plural(len(self.params), "parameter"), f"lr={_setting(self.lr)}"]
         try:
             signature = inspect.signature(type(self).__init__)
         except (TypeError, ValueError):  # an odd subclass: the count and lr are enough

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from stepgrad.nn import _argcheck, limits
-from stepgrad.nn._words import count
+from stepgrad.words import plural
 
 _ROUNDING = 2.0**-52  # the gap between 1.0 and the next float
 _SMALLEST = 2.0**-1074  # the smallest float above 0
@@ -76,7 +76,7 @@ def _as_point(x: object, nin: int, owner: str, name: str) -> list[float]:
     else:
         values = _argcheck.items(owner, name, x)
         if len(values) != nin:
-            raise ValueError(f"{owner} expects {count(nin, 'input')}, {name} has {len(values)}")
+            raise ValueError(f"{owner} expects {plural(nin, 'input')}, {name} has {len(values)}")
     return [_argcheck.number(owner, f"input {j} of {name}", v, allow_bool=True)
             for j, v in enumerate(values, start=1)]
 
@@ -167,8 +167,8 @@ class Perceptron:
         labels = _argcheck.items(owner, "the targets", targets)
         if len(samples) != len(labels):
             raise ValueError(
-                f"{owner}: {count(len(samples), 'sample')} but "
-                f"{count(len(labels), 'target')}; give one target per sample"
+                f"{owner}: {plural(len(samples), 'sample')} but "
+                f"{plural(len(labels), 'target')}; give one target per sample"
             )
         if not samples:
             raise ValueError(f"{owner}: got no samples (empty list)")
@@ -241,15 +241,16 @@ class Perceptron:
         epochs = len(mistakes)
         read = " (0/1 targets read as -1/+1)" if self.negative == 0 else ""
         if converged:
-            message = (f"converged after {count(epochs, 'epoch')}: every sample is "
+            message = (f"converged after {plural(epochs, 'epoch')}: every sample is "
                        f"classified right (100%){read}")
         else:
             self.w, self.b = best_weights  # the pocket: keep the best weights seen
             n = len(points)
             message = (
-                f"did not converge in {count(epochs, 'epoch')}: no straight line separates this "
+                f"did not converge in {plural(epochs, 'epoch')}: no straight line separates this "
                 f"data (or it needs more epochs). The rule's last weights get {final:.0%} right; "
-                f"the best weights seen get {best:.0%} ({round(best * n)} of {n}) and are kept{read}"
+                f"the best weights seen get {best:.0%} ({round(best * n)} of {n}) and are "
+                f"kept{read}"
             )
         return PerceptronResult(converged, epochs, final, best, mistakes, message)
 

@@ -22,8 +22,8 @@ from numbers import Integral
 from typing import Any
 
 from stepgrad.nn import _argcheck
-from stepgrad.nn._words import count
 from stepgrad.nn.optim import Optimizer, _number
+from stepgrad.words import plural
 
 __all__ = ["ExponentialLR", "LRSchedule", "StepLR"]
 
@@ -69,7 +69,7 @@ class LRSchedule:
         head = f"{type(self).__name__}({self._settings()})"
         if self.last_epoch == 0:
             return f"{head}: lr={self.lr:g}, no epoch done yet"
-        return (f"{head}: lr={self.lr:g} after {count(self.last_epoch, 'epoch')}, started at "
+        return (f"{head}: lr={self.lr:g} after {plural(self.last_epoch, 'epoch')}, started at "
                 f"{self.base_lr:g}")
 
 

@@ -142,7 +142,8 @@ def test_nan_or_inf_written_into_the_slot_is_named_by_label(op, bad, graph):
     1 / inf = 0, ...) and none calls it 'too large for a float'."""
     v = Value(1.0, label="v")
     v._data = bad  # past the checked setter, on purpose
-    with pytest.raises(ValueError, match=rf"^'[^']*': v holds {bad}, not a finite number; a Value must"):
+    message = rf"^'[^']*': v holds {bad}, not a finite number; a Value must"
+    with pytest.raises(ValueError, match=message):
         if graph:
             ON_BAD_DATA[op](v)
         else:

@@ -7,8 +7,6 @@ import re
 import warnings
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from stepgrad import Value
 from stepgrad.nn import (
@@ -21,17 +19,9 @@ from stepgrad.nn import (
     cross_entropy,
     kl_divergence,
 )
-from stepgrad.nn._words import count
 
 ONE_PLURAL = re.compile(r"(?<![\d.])1 (parameters|logits|classes|probabilities|outcomes|steps|"
                         r"epochs|numbers|targets|predictions|rows)\b")
-
-
-@given(st.integers(0, 10**6), st.sampled_from(["logit", "epoch", "row"]))
-def test_count(n, word):
-    text = count(n, word)
-    assert text == (f"1 {word}" if n == 1 else f"{n} {word}s")
-    assert count(n, "class", "classes").endswith("class" if n == 1 else "classes")
 
 
 # ----- reprs ---------------------------------------------------------------------------------
