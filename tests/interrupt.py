@@ -8,6 +8,9 @@ import sys
 from collections.abc import Callable, Collection
 from typing import Any
 
+from stepgrad import Value, passes
+from stepgrad.backward import topological_order
+
 
 def interrupted_at(n: int, call: Callable[[], Any], files: Collection[str]) -> bool:
     """Run call(), raising KeyboardInterrupt at the n-th line it runs in `files`. True if
@@ -41,3 +44,22 @@ def interrupted_at(n: int, call: Callable[[], Any], files: Collection[str]) -> b
     finally:
         sys.settrace(old)
     return hit
+
+
+def every_value(*roots: Value) -> list[Value]:
+    """Every value the roots depend on, each once (to snapshot and compare gradients)."""
+    seen: dict[Value, None] = {}
+    for r in roots:
+        seen.update(dict.fromkeys(topological_order(r)))
+    return list(seen)
+
+
+def assert_undone(n: int, values: list[Value], before: list[float | None], live_pass: Any,
+                  steps: int) -> None:
+    """After interrupt n: every gradient is as `before`, and the live pass (if any) is still
+    live, once, with its `steps` steps taken."""
+    assert [v._grad for v in values] == before, f"interrupt {n} changed a gradient"
+    if live_pass is not None:
+        assert not live_pass.stale, f"interrupt {n}: the live pass was left stale"
+        assert passes.live.count(live_pass) == 1, f"interrupt {n}: the live pass left the list"
+        assert len(live_pass.steps) == steps, f"interrupt {n}: the live pass lost its steps"

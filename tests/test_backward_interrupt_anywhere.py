@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from interrupt import interrupted_at
+from interrupt import assert_undone, every_value, interrupted_at
 
 from stepgrad import Value, passes
 from stepgrad import backward as backward_module
@@ -30,13 +30,6 @@ def network():
     return w, b, x, loss1, loss2
 
 
-def every_value(*roots: Value) -> list[Value]:
-    seen: dict[Value, None] = {}
-    for r in roots:
-        seen.update(dict.fromkeys(topological_order(r)))
-    return list(seen)
-
-
 def check_every_interrupt(root_index: int, with_pass: bool) -> int:
     """Interrupt backward() of loss1 or loss2 at every line in turn; return how many."""
     n = 0
@@ -51,15 +44,14 @@ def check_every_interrupt(root_index: int, with_pass: bool) -> int:
                 next(p)
         values = every_value(loss1, loss2)
         before = [v._grad for v in values]
+        steps = len(p.steps) if p is not None else 0
         root = (loss1, loss2)[root_index]
         if not interrupted_at(n, root.backward, PASS_CODE):
             if p is not None:  # backward() ran: it ended the pass
                 assert p.stale and p not in passes.live
             return n - 1
-        assert [v._grad for v in values] == before, f"interrupt {n} changed a gradient"
+        assert_undone(n, values, before, p, steps)
         if p is not None:
-            assert not p.stale, f"interrupt {n}: the live pass was left stale"
-            assert passes.live.count(p) == 1, f"interrupt {n}: the live pass left the live list"
             p.run()  # it goes on as if nothing happened: the gradients of two whole passes
             fresh = network()[3]
             fresh.backward()

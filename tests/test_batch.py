@@ -7,6 +7,7 @@ import random
 import warnings
 
 import pytest
+from batch_reference import close, per_sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,26 +18,6 @@ from stepgrad.nn.optim import SGD, Adagrad, Adam, RMSprop
 
 BACKENDS = ["python", "numpy"]
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu"]
-
-
-def per_sample(fn, params, *columns):
-    """The reference: each sample's own graph, its backward(), averaged."""
-    n = len(columns[0])
-    total, grads = 0.0, [0.0] * len(params)
-    for i in range(n):
-        out = fn(*(c[i] for c in columns))
-        for p in params:
-            p.zero_grad()
-        out.backward()
-        total += out.data
-        grads = [g + p.grad for g, p in zip(grads, params, strict=True)]
-    for p in params:
-        p.zero_grad()
-    return total / n, [g / n for g in grads]
-
-
-def close(a, b, scale=1.0):
-    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
 
 
 def check(fn, params, columns, backend, expect_fallbacks=0):

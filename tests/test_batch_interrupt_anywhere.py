@@ -8,7 +8,7 @@ the pass code, batch.py included, for every n until backward() gets through with
 from __future__ import annotations
 
 import pytest
-from interrupt import interrupted_at
+from interrupt import assert_undone, every_value, interrupted_at
 
 from stepgrad import Value, batch, batched, passes
 from stepgrad import backward as backward_module
@@ -35,13 +35,6 @@ def setup(backend: str, with_pass: bool):
     return w, b, l2, loss, other, p
 
 
-def every_value(*roots: Value) -> list[Value]:
-    seen: dict[Value, None] = {}
-    for r in roots:
-        seen.update(dict.fromkeys(topological_order(r)))
-    return list(seen)
-
-
 def check_every_interrupt(backend: str, with_pass: bool) -> int:
     """Interrupt loss.backward() at every line in turn; return how many lines it runs."""
     n = 0
@@ -55,11 +48,8 @@ def check_every_interrupt(backend: str, with_pass: bool) -> int:
             if p is not None:  # backward() got through: it ended the pass
                 assert p.stale and p not in passes.live
             return n - 1
-        assert [v._grad for v in values] == before, f"interrupt {n} changed a gradient"
+        assert_undone(n, values, before, p, steps)
         if p is not None:
-            assert not p.stale, f"interrupt {n}: the live pass was left stale"
-            assert passes.live.count(p) == 1, f"interrupt {n}: the live pass left the live list"
-            assert len(p.steps) == steps, f"interrupt {n}: the live pass lost its steps"
             p.run()  # it goes on as if nothing happened: the gradients of a plain backward()
             fresh = setup(backend, with_pass=False)[4]
             fresh.backward()

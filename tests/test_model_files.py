@@ -369,42 +369,6 @@ def test_a_link_planted_at_the_next_random_name_is_not_followed(tmp_path, monkey
         make_model().state_dict()
 
 
-@pytest.mark.parametrize("failure", ["replace", "fsync", "write", "chmod"])
-def test_a_failed_save_leaves_no_temporary_file_and_the_old_file_intact(
-    tmp_path, monkeypatch, failure
-):
-    path = tmp_path / "m.json"
-    make_model(seed=3).save(path)
-    old = path.read_bytes()
-
-    def broken(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    if failure == "write":  # the disk fills up while writing
-        real = os.fdopen
-
-        class Full:
-            def __init__(self, f):
-                self.f = f
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self.f.close()
-
-            write = staticmethod(broken)
-
-        monkeypatch.setattr(os, "fdopen", lambda *a, **k: Full(real(*a, **k)))
-    else:
-        monkeypatch.setattr(os, failure, broken)
-    with pytest.raises(OSError, match="No space left"):
-        make_model().save(path)
-    monkeypatch.undo()
-    assert os.listdir(tmp_path) == ["m.json"]
-    assert path.read_bytes() == old
-
-
 def test_saving_over_a_folder_fails_cleanly(tmp_path):
     (tmp_path / "m.json").mkdir()
     with pytest.raises(OSError):

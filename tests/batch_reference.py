@@ -1,0 +1,24 @@
+"""The reference that batched results are checked against: the per-sample loop."""
+
+from __future__ import annotations
+
+
+def per_sample(fn, params, *columns):
+    """Each sample's own graph on its plain numbers, its backward(), averaged: (loss, grads)."""
+    n = len(columns[0])
+    total, grads = 0.0, [0.0] * len(params)
+    for i in range(n):
+        out = fn(*(c[i] for c in columns))
+        for p in params:
+            p.zero_grad()
+        out.backward()
+        total += out.data
+        grads = [g + p.grad for g, p in zip(grads, params, strict=True)]
+    for p in params:
+        p.zero_grad()
+    return total / n, [g / n for g in grads]
+
+
+def close(a: float, b: float, scale: float = 1.0) -> bool:
+    """a and b agree to 1e-12, relative to the larger of them and `scale`."""
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
