@@ -14,12 +14,14 @@ the *conditions* that graph depends on. A graph can depend on the numbers in two
   *expression constant*, computed again for every sample.
 
 Anything else done with a Traced number (float(), int(), round(), math.exp(), hashing it,
-`**`, ...) cannot be followed: the recording is then *opaque*, and batch replay runs every
-sample on the per-sample engine instead (exact, only slower), saying why.
+`**`, text: str(), repr(), f"{x:.3f}", print, ...) cannot be followed: the recording is then
+*opaque*, and batch replay runs every sample on the per-sample engine instead (exact, only
+slower; a print then prints once per sample, as in the loop), saying why. `item()`, `repr()`
+and `format()` of a Value read `.data` for their caller, so they count as the caller's reads.
+stepgrad's own error messages may show a Traced number: that changes nothing.
 
 What stays invisible, so do not do it inside a batched function: reading numbers through
-anything other than `.data` (`local_grads`, `repr()`), or Python state that changes between
-samples. The rules are in the README ("Batch replay").
+anything other than `.data` (`local_grads`), or Python state that changes between samples. The rules are in the README ("Batch replay").
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ __all__ = ["Recording", "Traced", "recording"]
 
 _SLOT = Value.__dict__["data"]  # the property `data`, put back when a recording ends
 _get, _set = Value.__dict__["_data"].__get__, _SLOT.__set__  # the slot; the checked setter
-_ITEM = Value.item.__code__  # v.item() reads .data for its caller
+# item(), format() and repr() of a Value read .data for their caller: the caller's read
+_FOR_CALLER = frozenset(f.__code__ for f in (Value.item, Value.__format__, Value.__repr__))
 # modules whose reads of .data are the engine's own (its arithmetic, its error messages)
 _ENGINE = {"stepgrad.value", "stepgrad.ops", "stepgrad.backward", "stepgrad.batch",
            "stepgrad.batch_trace"}
@@ -86,7 +89,7 @@ class _WatchedData:
         if rec is None or rec.thread != threading.get_ident():
             return v
         caller = sys._getframe(1)
-        if caller.f_code is _ITEM:
+        if caller.f_code in _FOR_CALLER:
             caller = caller.f_back
         if caller.f_globals.get("__name__") in _ENGINE:
             return v
@@ -267,16 +270,27 @@ class Traced:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._opaque(f".{name}"), name)
 
-    # ----- showing it changes nothing ---------------------------------------------------------
+    # ----- text: the loop would print (or use) each sample's own text, so the batch runs per
+    # sample (a debugging print then prints once per sample, as in the loop) --------------------
+
+    def _text(self, what: str) -> float:
+        """The number, for text: stepgrad's own messages (nn's too), or the learner's (then
+        opaque)."""
+        caller = sys._getframe(2)
+        if caller.f_code in _FOR_CALLER:  # f"{v:.3f}" or repr(v) of a Value: who asked for it
+            caller = caller.f_back
+        if str(caller.f_globals.get("__name__")).startswith("stepgrad."):
+            return self.v
+        return self._opaque(what)
 
     def __repr__(self) -> str:
-        return repr(self.v)
+        return repr(self._text("repr()"))
 
     def __str__(self) -> str:
-        return str(self.v)
+        return str(self._text("str() or print()"))
 
     def __format__(self, spec: str) -> str:
-        return format(self.v, spec)
+        return format(self._text("an f-string or format()"), spec)
 
 
 Real.register(Traced)  # as_float and the argument checks of nn accept it as a number

@@ -206,7 +206,7 @@ class Value:
         """
         if not spec:
             return str(self)
-        return format(self._data, spec)
+        return format(self.data, spec)  # .data, not the slot: batched sees this read
 
     @property
     def grad(self) -> float:

@@ -173,3 +173,57 @@ def test_comparisons_do_not_rely_on_reads_from_batch_args_being_traced(monkeypat
 
     monkeypatch.setattr(batch_trace, "_ENGINE", batch_trace._ENGINE | {"stepgrad.batch_args"})
     test_the_reviewers_bce_with_t_equals_1("numpy")
+
+
+# ----- text made from a number: the loop makes each sample's own text ------------------------
+
+
+def _text_cases(w):
+    scale = {"0": 1.0, "1": 3.0}
+    return {
+        "f-string of an argument": lambda x, t: w * x * scale[f"{t:.0f}"],
+        "format() of an argument": lambda x, t: w * x * scale[format(t, ".0f")],
+        "f-string of .data": lambda x, t: w * x * scale[f"{(w * t).data / w.data:.0f}"],
+        "str() of .data": lambda x, t: w * x * {"0.0": 1.0, "0.5": 3.0}[str((w * t).data)],
+        "repr() of .data": lambda x, t: w * x * {"0.0": 1.0, "0.5": 3.0}[repr((w * t).data)],
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", list(_text_cases(None)))
+def test_text_made_from_a_number_gives_the_loops_numbers(backend, case):
+    """A number turned into text can pick what happens next (a dict key here): the batch then
+    runs per sample, exact, with a warning, never the first sample's text for every sample."""
+    w = Value(0.5)
+    fn = _text_cases(w)[case]
+    columns = ([1.0, 1.0, 1.0], [0, 1, 1])
+    want, (want_grad,) = per_sample(fn, [w], *columns)
+    with pytest.warns(RuntimeWarning, match="per-sample engine"):
+        got = batched(fn, backend=backend)(*columns)
+    got.backward()
+    assert close(got.data, want) and close(w.grad, want_grad)
+    assert round(got.data, 4) == 1.1667
+
+
+def test_a_print_in_a_batched_function_prints_once_per_sample_as_the_loop_does(capsys):
+    w = Value(0.5)
+
+    def fn(x):
+        out = w * x
+        print(f"out {out:.2f}")
+        return out
+
+    with pytest.warns(RuntimeWarning, match="per-sample engine"):
+        batched(fn)([1.0, 2.0, 3.0])
+    printed = capsys.readouterr().out.split("\n")
+    assert [line for line in printed if line] [-3:] == ["out 0.50", "out 1.00", "out 1.50"]
+
+
+def test_stepgrads_own_messages_do_not_stop_replay():
+    """cross_entropy shows its numbers only when something is wrong: replay is untouched."""
+    m = MLP(2, [3], activation="tanh", output_activation="linear", seed=1)
+    from stepgrad.nn import cross_entropy
+
+    check(lambda x, r: cross_entropy([m(x)], [r]), m.parameters(),
+          ([[0.0, 1.0], [1.0, 0.5], [0.2, 0.1]], [[0.2, 0.5, 0.3], [1.0, 0.0, 0.0],
+                                                    [0.0, 0.5, 0.5]]), "python", fallbacks=0)
