@@ -21,7 +21,8 @@ and `format()` of a Value read `.data` for their caller, so they count as the ca
 stepgrad's own error messages may show a Traced number: that changes nothing.
 
 What stays invisible, so do not do it inside a batched function: reading numbers through
-anything other than `.data` (`local_grads`), or Python state that changes between samples. The rules are in the README ("Batch replay").
+anything other than `.data` (`local_grads`), or Python state that changes between samples.
+The rules are in the README ("Train a whole data set at once: `batched`").
 """
 
 from __future__ import annotations
