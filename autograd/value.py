@@ -177,12 +177,16 @@ class Value:
     def _set_data(self, x: Number) -> None:
         """Checked as Value() checks its number: a plain float, finite, or a clear error."""
         if type(x) is not float or x - x != 0.0:  # anything but a finite float: check it
-            label = self.label
-            where = f"setting .data of '{label}'" if label else "setting .data"
+            where = self._setting(".data")
             if type(x) is float:  # nan or an infinity, in the words of Value(nan)
                 raise ValueError(f"{where}: got {x}, but a Value must hold a finite number")
             x = as_float(x, where)
         self._data = x
+
+    def _setting(self, attribute: str) -> str:
+        """"setting .data of 'w'" (or "setting .data" for a value with no label), for errors."""
+        label = self.label
+        return f"setting {attribute} of '{label}'" if label else f"setting {attribute}"
 
     # reading goes through a C-level getter (no Python frame); the engine itself uses `_data`
     data = property(attrgetter("_data"), _set_data,
@@ -219,7 +223,7 @@ class Value:
 
     @grad.setter
     def grad(self, value: Number | None) -> None:
-        g = None if value is None else as_float(value, "setting .grad")
+        g = None if value is None else as_float(value, self._setting(".grad"))
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "the .grad of {} was set", self)
         self._grad = g

@@ -46,7 +46,7 @@ NUMBER_ENTRY_POINTS = [
     ("elu(alpha)", lambda v, h: v.elu(h)),
     ("backward(grad)", lambda v, h: (v * 2).backward(h)),
     ("backward_steps(grad)", lambda v, h: (v * 2).backward_steps(h)),
-    ("setting .grad", lambda v, h: setattr(v, "grad", h)),
+    ("setting .grad of 'v'", lambda v, h: setattr(v, "grad", h)),
     ("setting .data of 'v'", lambda v, h: setattr(v, "data", h)),
 ]
 

@@ -29,7 +29,7 @@ np = pytest.importorskip("numpy")
 NOT_NUMBERS = [np.array([0.5]), [1.0], "3", None, Value(1.0), 1j, Decimal("1.5"), {1.0: 2.0}]
 NOT_FINITE = [math.nan, math.inf, -math.inf, np.float64("nan"), np.float32("inf"),
               Fraction(10**400, 3), 10**400, -(10**5000)]
-SETTERS = [("data", "setting .data of 'w'"), ("grad", "setting .grad")]
+SETTERS = [("data", "setting .data of 'w'"), ("grad", "setting .grad of 'w'")]
 
 
 def finite_real(x: object) -> bool:
@@ -288,3 +288,12 @@ def test_a_gradient_set_to_none_is_drawn_as_grad_question_mark():
     texts = next(["".join(t.itertext()) for t in g.iter("{http://www.w3.org/2000/svg}text")]
                  for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == box)
     assert texts == ["w", "data 0.5", "grad ?"]
+
+
+def test_setting_grad_names_the_value_as_setting_data_does():
+    w, u = Value(0.5, label="w"), Value(0.5)
+    with pytest.raises(ValueError, match=r"^setting \.grad of 'w': got nan"):
+        w.grad = math.nan
+    with pytest.raises(TypeError, match=r"^setting \.grad: expected a real number"):
+        u.grad = "1"
+    assert w.grad == 0.0 and not w.grad_computed
