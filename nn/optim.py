@@ -198,7 +198,7 @@ class Optimizer:
                 )
             updates.append((p, new_data, new_state))
         for p, new_data, new_state in updates:  # commit: nothing below can fail
-            p.data = new_data
+            p._data = float(new_data)  # checked finite above: no second check by .data's setter
             self.state[p] = new_state
         self.steps += 1
 
