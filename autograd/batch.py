@@ -263,8 +263,8 @@ class BatchResult:
         live pass it ended, is exactly as before the call.
         """
         if not self.want_grad:
-            raise RuntimeError("batched: this batch ran inside no_grad(), so it has no "
-                               "gradients; run it outside no_grad() to call backward()")
+            raise RuntimeError("batched: this result was made inside no_grad(), so it has no "
+                               "gradients; make it outside no_grad() to call backward()")
         items = list(self._grads.values())
         values = [p for p, _ in items]
         for term in self._extra:
@@ -316,7 +316,7 @@ class BatchResult:
     def __sub__(self, other: Value | float) -> BatchResult:
         """The batch's result minus a term (a Value or a number)."""
         if isinstance(other, Value):
-            with grad_mode.set_grad_enabled(self.want_grad):
+            with grad_mode.set_grad_enabled(self.want_grad and grad_mode.is_grad_enabled()):
                 return self + -other
         return self + -as_float(other, "-")
 
@@ -347,8 +347,12 @@ class BatchResult:
         return format(self.data, spec) if spec else str(self)
 
     def _copy(self) -> BatchResult:
-        out = BatchResult(self._owner, self.samples, self.want_grad)
-        out.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_extra"})
+        """A new result for arithmetic on this one; made inside no_grad(), it has no gradients
+        (as a PyTorch tensor made there), so its backward() says so."""
+        want_grad = self.want_grad and grad_mode.is_grad_enabled()
+        out = BatchResult(self._owner, self.samples, want_grad)
+        out.__dict__.update({k: v for k, v in self.__dict__.items()
+                             if k not in ("_extra", "want_grad")})
         out._extra = list(self._extra)
         return out
 
@@ -367,7 +371,7 @@ class BatchResult:
 
         out = self._copy()
         out._scale = scale(self._scale)  # d result / d (mean over the samples)
-        with grad_mode.set_grad_enabled(self.want_grad):
+        with grad_mode.set_grad_enabled(out.want_grad):
             out._extra = [scale(term) for term in self._extra]
         out.data = scale(self.data)
         if out.data - out.data != 0.0:  # (a gradient too large: backward() says so)
@@ -376,8 +380,7 @@ class BatchResult:
         return out
 
     def __repr__(self) -> str:
-        extra = (f", {self.fallbacks} fallback{'s' if self.fallbacks != 1 else ''}"
-                 if self.fallbacks else "")
+        extra = f", {plural(self.fallbacks, 'fallback')}" if self.fallbacks else ""
         return f"BatchResult(data={self.data:.6g}, {plural(self.n, 'sample')}{extra})"
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepgrad import Value, batched
+from stepgrad import Value, batched, no_grad
 
 BACKENDS = ["python", "numpy"]
 X = [1.0, 3.0, -2.0, 0.5]
@@ -95,3 +95,18 @@ def test_what_cannot_be_done_to_a_batch_result_is_a_clear_error():
     with pytest.raises(OverflowError, match="too large"):
         zero.backward()
     assert w.grad == 0.0  # nothing changed
+
+
+@pytest.mark.parametrize("make", [lambda r, w: r * 2, lambda r, w: -r, lambda r, w: r / 4,
+                                  lambda r, w: r + w * w, lambda r, w: r - w, lambda r, w: 1 - r],
+                         ids=["*", "neg", "/", "+ term", "- term", "number -"])
+def test_arithmetic_inside_no_grad_has_no_gradients_as_in_pytorch(make):
+    w = Value(0.5, label="w")
+    loss = batched(lambda x: (w * x).tanh())([1.0, -2.0, 0.5])
+    with no_grad():
+        scaled = make(loss, w)
+    with pytest.raises(RuntimeError, match=r"made inside no_grad\(\)"):
+        scaled.backward()
+    assert not w.grad_computed
+    make(loss, w).backward()  # the same arithmetic outside no_grad() has its gradients
+    assert w.grad_computed
