@@ -74,6 +74,8 @@ def _hint(x: object) -> str:
     """What to do instead, for the things learners pass where one number is expected."""
     if isinstance(x, Value):
         return " (use .data to get the number out of a Value)"
+    if type(x).__name__ == "BatchResult" and type(x).__module__ == "stepgrad.batch":
+        return " (put the batched result first: loss + w, loss * 2, -loss + w)"
     if (hasattr(x, "__len__") and not isinstance(x, (str, bytes))) or hasattr(x, "shape"):
         return " (a Value holds one number: make one Value per number)"
     return ""

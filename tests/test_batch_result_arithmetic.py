@@ -110,3 +110,13 @@ def test_arithmetic_inside_no_grad_has_no_gradients_as_in_pytorch(make):
     assert not w.grad_computed
     make(loss, w).backward()  # the same arithmetic outside no_grad() has its gradients
     assert w.grad_computed
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*"])
+def test_a_value_before_a_batch_result_says_to_put_the_result_first(op):
+    w = Value(0.5, label="w")
+    loss = batched(lambda x: (w * x).tanh())([1.0, -2.0])
+    call = {"+": lambda: w + loss, "-": lambda: w - loss, "*": lambda: w * loss}[op]
+    with pytest.raises(TypeError, match=r"put the batched result first: loss \+ w"):
+        call()
+    assert math.isclose((loss + w).data, loss.data + 0.5)  # the way it says works
