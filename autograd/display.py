@@ -210,7 +210,7 @@ def pass_html(p: BackwardPass) -> str:
         parts.append(frame)
     if k:
         opened = " open" if frame is None or k <= OPEN_TABLE_ROWS else ""
-        parts.append(f"<details{opened}><summary>The {k} step{'s' * (k != 1)} so far, as a "
+        parts.append(f"<details{opened}><summary>The {plural(k, 'step')} so far, as a "
                      f"table</summary>{steps_table_html(p.steps)}</details>")
     return '<div class="stepgrad-pass">' + "".join(parts) + "</div>"
 
@@ -306,8 +306,7 @@ def module_html(m: Module) -> str:
         rows = [(n, _show(p.data), _show(p._grad) if p._grad is not None else "?")
                 for n, p in named]
         opened = " open" if len(named) <= OPEN_TABLE_ROWS else ""
-        parts.append(f"<details{opened}><summary>{len(named)} parameter"
-                     f"{'s' * (len(named) != 1)}</summary>"
+        parts.append(f"<details{opened}><summary>{plural(len(named), 'parameter')}</summary>"
                      f"{_table(('name', 'data', 'grad'), rows, numeric={1, 2})}</details>")
     return "".join(parts)
 
@@ -333,6 +332,6 @@ def perceptron_result_html(r: PerceptronResult) -> str:
 def drawing_repr(graph: Any) -> str:
     """What a drawing is and how to see it (the text a REPL prints for it)."""
     about = getattr(graph, "stepgrad_about", None)
-    what = f"of {about[0]}: {about[1]} value{'s' * (about[1] != 1)}" if about else "of a graph"
+    what = f"of {about[0]}: {plural(about[1], 'value')}" if about else "of a graph"
     return (f"<stepgrad drawing {what}; display it in a notebook, "
             f"or .render('graph', format='svg')>")

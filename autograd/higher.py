@@ -23,7 +23,7 @@ from stepgrad.grad_mode import enable_grad
 from stepgrad.ops import BINARY, CONSTANT, UNARY, is_builtin
 from stepgrad.ops import show as _show
 from stepgrad.rule_errors import rule_failed
-from stepgrad.value import VALUES, Value, describe
+from stepgrad.value import VALUES, Value, describe, is_bool
 
 __all__ = ["grad"]
 
@@ -84,7 +84,7 @@ def grad(
 
 def _flag(name: str, x: object) -> bool:
     """x as a bool: True or False (also numpy's bool), not any truthy object such as "yes"."""
-    if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
+    if isinstance(x, bool) or is_bool(x):
         return bool(x)
     raise TypeError(f"grad: {name} must be True or False, got {describe(x)}")
 

@@ -692,8 +692,8 @@ def _checked(op: Op, grads: Any, n: int) -> Any:
     if type(grads) is tuple and len(grads) == n:
         return grads
     raise TypeError(
-        f"Op {op.name!r}: its grads rule must return a tuple of {n} local gradient"
-        f"{'s' if n > 1 else ''} (one per Value input), got {grads!r}"
+        f"Op {op.name!r}: its grads rule must return a tuple of {plural(n, 'local gradient')} "
+        f"(one per Value input), got {grads!r}"
     )
 
 
