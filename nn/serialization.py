@@ -279,7 +279,7 @@ def read_model_file(
             raise os_error(owner, error, shown, saving=False) from None
         return _parse(_decode(data), description, names)
     except FormatProblem as problem:
-        raise ModelFileError(f"cannot load {shown}: {problem}") from None
+        raise ModelFileError(f"{owner}: cannot load {_quoted(shown)}: {problem}") from None
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:

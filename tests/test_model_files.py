@@ -44,7 +44,7 @@ def assert_refused(path, message=None):
     with pytest.raises(ModelFileError, match=message) as info:
         model.load(path)
     text = str(info.value)
-    assert text.startswith(f"cannot load {path}: ")
+    assert text.startswith(f"MLP.load: cannot load '{path}': ")
     assert len(text) < 600, "the message must stay short, whatever the file holds"
     assert snapshot(model) == before
     return text
