@@ -484,32 +484,37 @@ def _class_index(t: Any, classes: int, i: int) -> int | None:
     return None
 
 
-def _flat_target(row: list[Any], target: Any) -> Any:
-    """The target of one flat row of logits (one sample), checked as PyTorch does.
+def _whole(t: Any) -> bool:
+    """An int (numpy's too) or a bool: a class index, never a probability of its own."""
+    return isinstance(t, Integral) or _argcheck.is_bool(t)
 
-    A number is its class index. A list is its row of probabilities, which must hold floats:
-    a list of whole-number ints (or bools) is refused, as torch refuses an integer target
-    of the input's shape. Such a list is nearly always one label per sample, given with one
-    output per sample (`[model(x) for x in X]` of a one-output model), which this loss would
-    otherwise read as the classes of one sample. A list is returned as a list (a generator is
-    read once, here).
+
+def _flat_target(target: Any) -> tuple[list[Any], bool]:
+    """The targets of one flat row of logits (one sample), and whether the one target is the
+    sample's own flat row of probabilities.
+
+    A number is its class index. A list with a float in it (or a Value, as `batched` passes
+    every number) is its row of probabilities, as in PyTorch. Any other list is read as in
+    the batch shape: whole numbers are class indices, one per sample, so there must be one
+    (two or more are nearly always one label per sample of a one-output model), and rows such
+    as [[0, 0, 1]] are one row per sample. A generator is read once, here.
     """
     if isinstance(target, Value) or _is_number(target):
-        return target
+        return [target], False
     try:
         items = _argcheck.items("cross_entropy", "the target", target)
     except TypeError:
-        return target  # refused below, with the usual message
-    if items and all(isinstance(t, Integral) or type(t).__name__ in ("bool_", "bool")
-                     for t in items):
+        return [target], False  # refused below, with the usual message
+    if not items or any(isinstance(t, Value) or (_is_number(t) and not _whole(t))
+                        for t in items):
+        return [items], True
+    if len(items) != 1 and all(_is_number(t) for t in items):
         raise ValueError(
-            f"cross_entropy: one flat list of {plural(len(row), 'logit')} is one sample with "
-            f"{plural(len(row), 'class', 'classes')}, so its target is one class index or "
-            f"{plural(len(row), 'probability', 'probabilities')} (floats); got a list of whole "
-            f"numbers, "
+            f"cross_entropy: one flat row of logits is one sample, but got "
+            f"{plural(len(items), 'class index', 'class indices')}, "
             f"{_argcheck.shown(items)}. " + _ONE_OUTPUT_HINT
         )
-    return items
+    return items, False
 
 
 def _one_hot(t: Value, classes: int, i: int) -> list[Value]:
@@ -532,9 +537,11 @@ def _one_hot(t: Value, classes: int, i: int) -> list[Value]:
 
 
 def _probability_row(t: Any, classes: int, i: int, flat: bool = False) -> list[Any]:
-    """Target i as a row of class probabilities. `flat`: the logits were one flat row (one
-    sample), so the messages speak of "the target" and, where its numbers are whole numbers
-    (labels, not probabilities), say what the learner most likely meant."""
+    """Target i as a row of class probabilities. Ints are fine in a row (a one-hot row such
+    as [0, 0, 1], in both shapes): inside a row they cannot be class indices. `flat`: the
+    target is the own row of one flat row of logits (one sample), so the messages speak of
+    "the target" and, where its numbers are whole numbers (labels, not probabilities), say
+    what the learner most likely meant."""
     items = _as_list(t, "cross_entropy", "a target")
     row = [_target(r, "cross_entropy", i, "target") for r in items]
     numbers = [_data(r) for r in row]
@@ -565,9 +572,14 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     `logits_batch` is a list of rows of raw scores (one row per sample, one score per class);
     each target is a class index 0..C-1 (a Value holding one too, as `batched` passes it), or
     a row of C probabilities r (one-hot or soft), for which the loss is
-    -sum_j r_j log softmax(x)_j. A single flat row is one sample, as in PyTorch: its target is
-    one class index or a row of probabilities as floats; a list of whole-number ints is an
-    error (with one output per sample, use binary_cross_entropy_with_logits).
+    -sum_j r_j log softmax(x)_j. A single flat row is one sample, as in PyTorch.
+
+    A list of whole numbers is one class index per sample, in both shapes, so next to one
+    flat row of logits (one sample) it must hold one index; [0, 1] there is an error, as it is
+    most often one label per sample of a one-output model. A row of probabilities may hold
+    ints where it is one row of the targets ([[0, 0, 1]], in both shapes), and the target of
+    one flat row may also be that row itself written with floats ([0.0, 0.0, 1.0]), as in
+    PyTorch.
     dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy.
 
     >>> from stepgrad import Value
@@ -581,8 +593,9 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     loss = "cross_entropy"
     rows = _as_list(logits_batch, loss, "logits_batch")
     flat = bool(rows) and (isinstance(rows[0], Value) or _is_number(rows[0]))
-    if flat:  # one sample: a row of logits and its target
-        rows, targets = [rows], [_flat_target(rows, targets)]
+    own_row = False  # the target is the one flat row's own row of probabilities
+    if flat:  # one sample: a row of logits and its targets, read as for a batch of one row
+        rows, (targets, own_row) = [rows], _flat_target(targets)
     ts = _as_list(targets, loss, "the targets")
     if len(rows) != len(ts):
         raise ValueError(
@@ -607,7 +620,7 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
             k, r = None, _one_hot(t, classes, i)
         else:
             k = _class_index(t, classes, i)
-            r = _probability_row(t, classes, i, flat) if k is None else None
+            r = _probability_row(t, classes, i, own_row) if k is None else None
         for j, zj in enumerate(shifted):
             if zj is None and (j == k if r is None else _data(r[j]) != 0.0):
                 raise _too_far(loss, xs[j], m, f"in row {i} the logit of class {j}")

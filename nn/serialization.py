@@ -118,25 +118,30 @@ def check_path(owner: str, path: object) -> None:
 
 
 def check_name(owner: str, path: str | os.PathLike[str]) -> str:
-    """The file name as a str (or bytes) for the messages; an empty name is a ValueError
-    (it would name the current folder, or a hidden file next to it)."""
+    """The file name as a str for the messages. A path object that gives bytes is a
+    TypeError, as bytes are; an empty name is a ValueError (it would name the current
+    folder, or a hidden file next to it)."""
     target = os.fspath(path)
+    if not isinstance(target, str):
+        raise TypeError(
+            f"{owner}: path must be a file name (a str or a pathlib.Path), got "
+            f"{type(path).__name__} {_short(path)}, which gives bytes {_short(target)}"
+        )
     if not target:
         raise ValueError(f"{owner}: the file name is empty; give one, such as 'model.json'")
     return target
 
 
-def _quoted(target: str | bytes) -> str:
+def _quoted(target: str) -> str:
     """The path in quotes as the learner typed it (no doubled backslashes on Windows)."""
-    text = os.fsdecode(target)
-    return f"'{text}'" if text.isprintable() else repr(text)
+    return f"'{target}'" if target.isprintable() else repr(target)
 
 
-def _example(target: str | bytes) -> str:
-    return _quoted(os.path.join(os.fsdecode(target), "model.json"))
+def _example(target: str) -> str:
+    return _quoted(os.path.join(target, "model.json"))
 
 
-def _folder_error(owner: str, target: str | bytes, saving: bool) -> IsADirectoryError:
+def _folder_error(owner: str, target: str, saving: bool) -> IsADirectoryError:
     what = "so the model cannot be saved under that name" if saving else "not a model file"
     return path_error(IsADirectoryError, errno.EISDIR,
                       f"{owner}: {_quoted(target)} is a folder, {what}; give a file name, such "
@@ -152,7 +157,7 @@ def path_error(kind: type[OSError], code: int | None, message: str) -> OSError:
     return error
 
 
-def os_error(owner: str, error: OSError, target: str | bytes, saving: bool) -> OSError:
+def os_error(owner: str, error: OSError, target: str, saving: bool) -> OSError:
     """`error` from reading or writing `target`, said in plain words with the learner's path
     (never a temporary file's name or a file descriptor)."""
     if os.path.isdir(target):  # Linux says EISDIR, Windows "permission denied"
@@ -160,7 +165,7 @@ def os_error(owner: str, error: OSError, target: str | bytes, saving: bool) -> O
     shown = _quoted(target)
     act = f"cannot save to {shown}" if saving else f"cannot load {shown}"
     code = error.errno
-    tilde = os.fsdecode(target).startswith("~")
+    tilde = target.startswith("~")
     hint = " (Python does not expand ~: use os.path.expanduser)" if tilde else ""
     if code == errno.ENOENT and saving:
         folder = _quoted(os.path.dirname(os.path.abspath(target)))
@@ -198,7 +203,7 @@ def write_model_file(
             )
     if os.path.isdir(target):
         raise _folder_error(owner, target, saving=True)
-    if os.fsdecode(target).endswith(("/", os.sep)):  # "new/": a folder that is not there
+    if target.endswith(("/", os.sep)):  # "new/": a folder that is not there
         raise path_error(IsADirectoryError, errno.EISDIR,
                          f"{owner}: {_quoted(target)} ends with a slash, so it names a folder; "
                          f"give a file name, such as {_example(target)}")
@@ -208,7 +213,7 @@ def write_model_file(
     import tempfile  # here, so that importing stepgrad.nn stays fast
 
     try:  # O_CREAT | O_EXCL (and O_NOFOLLOW), a random name, mode 0600
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.fsdecode(base)[:80]}.", suffix=".tmp",
+        fd, tmp = tempfile.mkstemp(prefix=f".{base[:80]}.", suffix=".tmp",
                                    dir=folder)
     except OSError as error:  # name the file the learner asked for, not the temporary one
         raise os_error(owner, error, target, saving=True) from None
@@ -229,7 +234,7 @@ def write_model_file(
         raise
 
 
-def _file_mode(target: str | bytes) -> int:
+def _file_mode(target: str) -> int:
     """The permissions for the saved file: the old file's, else what open() would give."""
     try:
         info = os.stat(target)
@@ -274,7 +279,7 @@ def read_model_file(
             raise os_error(owner, error, shown, saving=False) from None
         return _parse(_decode(data), description, names)
     except FormatProblem as problem:
-        raise ModelFileError(f"cannot load {shown}: {problem}") from None
+        raise ModelFileError(f"{owner}: cannot load {_quoted(shown)}: {problem}") from None
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:

@@ -1,10 +1,11 @@
-"""cross_entropy on one flat row of logits: what its target may be, as in PyTorch.
+"""cross_entropy on one flat row of logits: what its target may be, as in a batch of one row.
 
-One flat list of logits is one sample. Its target is one class index, or one probability per
-class as floats; a list of whole-number ints is refused (torch refuses an integer target of
-the input's shape). Such a list is what a learner passes with a one-output model,
-`cross_entropy([model(x) for x in X], y)`, which would otherwise be read, silently, as the
-classes of one sample with y as its probabilities.
+One flat list of logits is one sample. A list of whole numbers is one class index per sample,
+in both shapes, so next to one flat row it must hold one index: `[0, 1]` is what a learner
+passes with a one-output model, `cross_entropy([model(x) for x in X], y)`, which would
+otherwise be read, silently, as the classes of one sample with y as its probabilities. A row
+of probabilities may hold ints where it is one row of the targets (`[[0, 0, 1]]`, in both
+shapes); the flat row's own target row is written with floats, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -64,16 +65,17 @@ def test_one_output_model_with_labels_is_refused_with_a_hint():
     with pytest.raises(ValueError) as info:
         cross_entropy(outs, [0, 1])
     text = str(info.value)
-    assert text.startswith("cross_entropy: one flat list of 2 logits is one sample with 2 "
-                           "classes, so its target is one class index or 2 probabilities")
-    assert "got a list of whole numbers, [0, 1]" in text
-    assert HINT in text and "one row of class scores per sample" in text
+    first = "cross_entropy: one flat row of logits is one sample, but got 2 class indices, [0, 1]."
+    assert text.startswith(first + " One output per sample? Use " + HINT)
+    assert text.endswith("one row of class scores per sample: cross_entropy([[...], [...]], "
+                         "[0, 1])")
+    assert len(text) < 330  # one short sentence and the hint
     # and what the hint says to use does work on the same outputs
     assert binary_cross_entropy_with_logits(outs, [0, 1]).data > 0
 
 
 @pytest.mark.parametrize("target", [
-    [0, 1], (1, 0), [True, False], [0, 0], [1], [0, 1, 1],
+    [0, 1], (1, 0), [True, False], [0, 0], [0, 1, 1], [0, 0, 1],
     pytest.param("gen", id="generator"),
     pytest.param("numpy", id="numpy-int-array"),
     pytest.param("numpy-bool", id="numpy-bool-array"),
@@ -84,8 +86,9 @@ def test_a_list_of_whole_numbers_is_never_read_as_probabilities(target):
     elif target in ("numpy", "numpy-bool"):
         np = pytest.importorskip("numpy")
         target = np.array([0, 1]) if target == "numpy" else np.array([True, False])
-    with pytest.raises(ValueError, match="got a list of whole numbers.*" + HINT):
-        cross_entropy([Value(0.3), Value(-0.2)], target)
+    with pytest.raises(ValueError, match=r"^cross_entropy: one flat row of logits is one "
+                       r"sample, but got \d class indices, .*\. One output per sample\?"):
+        cross_entropy([Value(0.3), Value(-0.2), Value(1.0)], target)
 
 
 def test_torch_refuses_the_same_targets():
@@ -96,12 +99,69 @@ def test_torch_refuses_the_same_targets():
             torch.nn.functional.cross_entropy(x, t)
 
 
-@settings(max_examples=60, deadline=None)
+def _outcome(call):
+    """The loss and its gradients, or the type and message of the error."""
+    try:
+        return call()
+    except (TypeError, ValueError) as error:
+        return type(error), str(error)
+
+
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.integers(-3, 3), min_size=1, max_size=6),
        st.lists(st.floats(-5, 5), min_size=1, max_size=6))
-def test_any_int_list_target_of_a_flat_row_is_an_error(target, logits):
-    with pytest.raises(ValueError, match="^cross_entropy: one flat list of .*whole numbers"):
-        cross_entropy(logits, target)
+def test_an_int_list_target_of_a_flat_row_is_read_as_for_a_batch_of_that_row(target, logits):
+    flat = _outcome(lambda: ours(logits, target))
+    batch = _outcome(lambda: ours([logits], target))
+    if len(target) == 1:  # one class index: the same loss, or the same error
+        assert flat == batch
+    else:  # several class indices for one sample: an error in both shapes
+        assert flat[0] is ValueError and batch[0] is ValueError
+        assert flat[1].startswith("cross_entropy: one flat row of logits is one sample, but "
+                                  f"got {len(target)} class indices")
+        assert batch[1].startswith(f"cross_entropy: got 1 row of logits but {len(target)} "
+                                   "targets")
+
+
+def test_a_list_of_one_class_index_is_the_index_in_both_shapes():
+    torch = _torch()
+    logits = [0.3, -1.2, 2.0]
+    flat = ours(logits, [2])
+    assert flat == ours(logits, 2) == ours([logits], [2])
+    # torch computes this loss too but cannot take its gradient ("size mismatch"), so the
+    # comparison is with its batch of one row
+    assert close(flat, theirs(torch, [logits], [2]))
+
+
+# ----- an int one-hot row: the same in both shapes, and torch's numbers for its floats ----------
+
+
+@st.composite
+def one_hot_case(draw):
+    n = draw(st.integers(2, 6))
+    logits = draw(st.lists(st.floats(-20, 20), min_size=n, max_size=n))
+    k = draw(st.integers(0, n - 1))
+    return logits, [int(j == k) for j in range(n)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(one_hot_case())
+def test_an_int_one_hot_row_is_a_target_in_both_shapes_as_torch_reads_its_floats(case):
+    torch = _torch()
+    logits, row = case
+    flat, batch = ours(logits, [row]), ours([logits], [row])
+    assert flat == batch
+    want = theirs(torch, [logits], [[float(r) for r in row]])
+    assert close(flat, want, tol=1e-11)
+    # and it is the same as its class index
+    assert close(flat, ours(logits, row.index(1)), tol=1e-15)
+
+
+def test_an_int_row_that_is_not_one_hot_is_refused_in_both_shapes():
+    for logits in ([1.0, 2.0, 3.0], [[1.0, 2.0, 3.0]]):
+        with pytest.raises(ValueError, match=r"^cross_entropy: target 1, \[0.0, 1.0, 1.0\], is "
+                           r"not a row of probabilities: it adds up to 2, not 1"):
+            cross_entropy(logits, [[0, 1, 1]])
 
 
 # ----- the messages for a row of numbers that are not probabilities -------------------------

@@ -44,7 +44,7 @@ def assert_refused(path, message=None):
     with pytest.raises(ModelFileError, match=message) as info:
         model.load(path)
     text = str(info.value)
-    assert text.startswith(f"cannot load {path}: ")
+    assert text.startswith(f"MLP.load: cannot load '{path}': ")
     assert len(text) < 600, "the message must stay short, whatever the file holds"
     assert snapshot(model) == before
     return text
@@ -279,6 +279,27 @@ def test_load_and_save_refuse_what_is_not_a_file_name(tmp_path, bad, monkeypatch
     with pytest.raises(TypeError, match="^MLP.save: path must be a file name"):
         model.save(bad)
     assert snapshot(model) == before and os.listdir(tmp_path) == []
+
+
+def test_a_path_object_that_gives_bytes_is_refused_as_bytes_are(tmp_path, monkeypatch):
+    class BytesPath(os.PathLike):
+        def __fspath__(self):
+            return b"m.json"
+
+        def __repr__(self):
+            return "BytesPath()"
+
+    monkeypatch.chdir(tmp_path)
+    make_model(seed=3).save("m.json")
+    model = make_model()
+    before = snapshot(model)
+    for call, owner in ((model.load, "MLP.load"), (model.save, "MLP.save")):
+        with pytest.raises(TypeError) as info:
+            call(BytesPath())
+        assert str(info.value) == (f"{owner}: path must be a file name (a str or a "
+                                   "pathlib.Path), got BytesPath BytesPath(), which gives "
+                                   "bytes b'm.json'")
+    assert snapshot(model) == before and os.listdir(tmp_path) == ["m.json"]
 
 
 def test_load_and_save_refuse_an_open_file(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stepgrad.nn import MLP
+from stepgrad.nn import MLP, ModelFileError, Neuron
 
 
 def make_model(seed=2):
@@ -136,6 +136,43 @@ def test_a_file_used_as_a_folder(tmp_path, call):
     assert str(info.value) == (f"MLP.{call}: cannot {verb} '{target}': part of this path is a "
                                "file, not a folder")
     assert tree(tmp_path) == {"m.json": b"precious"}
+
+
+# ----- one way of saying it -----------------------------------------------------------------
+
+
+def _missing(folder):
+    return "m.json", FileNotFoundError, "there is no file 'm.json'"
+
+
+def _folder(folder):
+    (folder / "sub").mkdir()
+    return "sub", IsADirectoryError, "'sub' is a folder"
+
+
+def _not_json(folder):
+    (folder / "m.json").write_text("{not json")
+    return "m.json", ModelFileError, "cannot load 'm.json': not valid JSON"
+
+
+def _other_shape(folder):
+    MLP(2, [4, 1]).save(folder / "m.json")
+    return "m.json", ModelFileError, "cannot load 'm.json': it holds MLP(nin=2, nouts=[4, 1]"
+
+
+@pytest.mark.parametrize("make", [_missing, _folder, _not_json, _other_shape],
+                         ids=["missing", "a folder", "not JSON", "another shape"])
+@pytest.mark.parametrize("kind", [make_model, lambda: Neuron(2)], ids=["MLP", "Neuron"])
+def test_every_load_error_names_the_method_then_the_path_in_quotes(tmp_path, monkeypatch,
+                                                                   make, kind):
+    """A missing file, a folder and a bad file are said the same way: the method first, then
+    the path as the learner typed it, in quotes."""
+    monkeypatch.chdir(tmp_path)
+    model = kind()
+    name, error, start = make(tmp_path)
+    with pytest.raises(error) as info:
+        model.load(name)
+    assert str(info.value).startswith(f"{type(model).__name__}.load: {start}")
 
 
 # ----- nothing saved is ever lost -----------------------------------------------------------

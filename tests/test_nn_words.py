@@ -88,7 +88,7 @@ def message(call):
 @pytest.mark.parametrize("call", [
     lambda: cross_entropy([[1.0], [2.0, 3.0]], [0, 0]),           # row 2 has 2 logits ...
     lambda: cross_entropy([[1.0, 2.0], [3.0]], [0, 0]),           # ... row 2 has 1 logit
-    lambda: cross_entropy([Value(1.0)], [0]),                     # a flat list of 1 logit
+    lambda: cross_entropy([Value(1.0)], [1]),                     # class 1 of 1 logit
     lambda: cross_entropy([[1.0]], [[0.5, 0.5]]),                 # 2 numbers, 1 class
     lambda: cross_entropy([[1.0, 2.0]], [[1.0]]),                 # 1 number, 2 classes
     lambda: cross_entropy([[1.0]], [Value(1.0)]),                 # class 1 of 1 (batched form)

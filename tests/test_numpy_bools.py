@@ -155,36 +155,50 @@ def _w():
     return Value(0.5, label="w")
 
 
-REFUSED = [
-    ("MLP nin", lambda b: MLP(b, [1])),
-    ("MLP size", lambda b: MLP(2, [b])),
-    ("Perceptron nin", lambda b: Perceptron(b)),
-    ("Perceptron eta", lambda b: Perceptron(2, eta=b)),
-    ("max_epochs", lambda b: Perceptron(1).fit([[1.0]], [1], max_epochs=b)),
-    ("SGD lr", lambda b: SGD([_w()], lr=b)),
-    ("SGD momentum", lambda b: SGD([_w()], lr=0.1, momentum=b)),
-    ("StepLR step_size", lambda b: StepLR(SGD([_w()], lr=0.1), step_size=b)),
-    ("StepLR gamma", lambda b: StepLR(SGD([_w()], lr=0.1), step_size=1, gamma=b)),
-    ("huber delta", lambda b: huber([1.0], [1.0], delta=b)),
-    ("entropy base", lambda b: entropy([0.5, 0.5], base=b)),
-    ("class index", lambda b: cross_entropy([[Value(1.0), Value(2.0)]], [b])),
-    ("gradcheck eps", lambda b: gradcheck(lambda x: x * x, 1.0, eps=b)),
-    ("load_state_dict", lambda b: MLP(1, [1], seed=0).load_state_dict(
-        {"L1.n1.w1": b, "L1.n1.b": 0.0})),
+SIZE = "must be a whole number >= 1, got "
+REFUSED = [  # (name, the error, how its message starts, the call)
+    ("MLP nin", ValueError, "MLP: nin " + SIZE, lambda b: MLP(b, [1])),
+    ("MLP size", ValueError, "MLP: nouts[0] " + SIZE, lambda b: MLP(2, [b])),
+    ("Perceptron nin", ValueError, "Perceptron: nin " + SIZE, lambda b: Perceptron(b)),
+    ("Perceptron eta", ValueError, "Perceptron: the learning rate eta must be > 0, got ",
+     lambda b: Perceptron(2, eta=b)),
+    ("max_epochs", ValueError, "Perceptron.fit: max_epochs " + SIZE,
+     lambda b: Perceptron(1).fit([[1.0]], [1], max_epochs=b)),
+    ("SGD lr", TypeError, "SGD: lr must be a number, got bool ", lambda b: SGD([_w()], lr=b)),
+    ("SGD momentum", TypeError, "SGD: momentum must be a number, got bool ",
+     lambda b: SGD([_w()], lr=0.1, momentum=b)),
+    ("StepLR step_size", ValueError, "StepLR: step_size " + SIZE,
+     lambda b: StepLR(SGD([_w()], lr=0.1), step_size=b)),
+    ("StepLR gamma", TypeError, "StepLR: gamma must be a number, got bool ",
+     lambda b: StepLR(SGD([_w()], lr=0.1), step_size=1, gamma=b)),
+    ("huber delta", ValueError, "huber: delta must be a positive number, got ",
+     lambda b: huber([1.0], [1.0], delta=b)),
+    ("entropy base", ValueError, "entropy: base must be a positive number other than 1, got ",
+     lambda b: entropy([0.5, 0.5], base=b)),
+    ("class index", TypeError, "cross_entropy: target 1 must be a class index, got ",
+     lambda b: cross_entropy([[Value(1.0), Value(2.0)]], [b])),
+    ("gradcheck eps", TypeError, "gradcheck: eps must be a number, got bool ",
+     lambda b: gradcheck(lambda x: x * x, 1.0, eps=b)),
+    ("load_state_dict", ValueError, "load_state_dict: parameter 'L1.n1.w1' is bool ",
+     lambda b: MLP(1, [1], seed=0).load_state_dict({"L1.n1.w1": b, "L1.n1.b": 0.0})),
 ]
 
 
 @pytest.mark.parametrize("py, npb", PAIRS)
-@pytest.mark.parametrize("name, call", REFUSED, ids=[n for n, _ in REFUSED])
-def test_where_python_booleans_are_refused_numpy_booleans_are_too(name, call, py, npb):
-    with pytest.raises(Exception) as with_python:
-        call(py)
-    with pytest.raises(Exception) as with_numpy:
-        call(npb)
-    assert type(with_numpy.value) is type(with_python.value)
-    # the same message, showing the value as it was given
-    assert str(with_numpy.value) == str(with_python.value).replace(repr(py), repr(npb)) \
-        or str(with_numpy.value) == str(with_python.value)
+@pytest.mark.parametrize("name, error, start, call", REFUSED, ids=[r[0] for r in REFUSED])
+def test_where_python_booleans_are_refused_numpy_booleans_are_too(name, error, start, call,
+                                                                  py, npb):
+    messages = []
+    for b in (py, npb):
+        with pytest.raises(error) as info:
+            call(b)
+        text = str(info.value)
+        assert type(info.value) is error, text
+        # the expected check, showing the value as it was given
+        assert text.startswith(start + repr(b)), text
+        messages.append(text)
+    # and the same message, but for the value shown
+    assert messages[1] == messages[0].replace(repr(py), repr(npb))
 
 
 @pytest.mark.parametrize("py, npb", PAIRS)

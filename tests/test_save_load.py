@@ -147,7 +147,7 @@ def test_bad_file_raises_clearly_and_leaves_the_model_unchanged(tmp_path, case):
     before = snapshot(model)
     with pytest.raises(ModelFileError, match=message) as info:
         model.load(path)
-    assert str(info.value).startswith(f"cannot load {path}: ")
+    assert str(info.value).startswith(f"MLP.load: cannot load '{path}': ")
     assert isinstance(info.value, ValueError)
     assert snapshot(model) == before
 
