@@ -579,8 +579,10 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
     most often one label per sample of a one-output model. A row of probabilities may hold
     ints where it is one row of the targets ([[0, 0, 1]], in both shapes), and the target of
     one flat row may also be that row itself written with floats ([0.0, 0.0, 1.0]), as in
-    PyTorch.
-    dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy.
+    PyTorch. Rows of one logit are refused: their loss would be 0 whatever the model does
+    (PyTorch gives that 0); for one output per sample, use binary_cross_entropy_with_logits.
+
+    dL/dx_j = (softmax(x)_j - r_j) / n. Same as torch.nn.functional.cross_entropy otherwise.
 
     >>> from stepgrad import Value
     >>> x = [Value(2.0), Value(1.0), Value(0.1)]
@@ -610,6 +612,8 @@ def cross_entropy(logits_batch: Any, targets: Any) -> Value:
         xs = _logits_row(row, loss, f"logits in row {i}")
         if classes is None:
             classes = len(xs)
+            if classes == 1:  # softmax of one logit is 1: the loss would be 0, whatever it is
+                raise ValueError(f"{loss}: {_classes_text(1)}")
         elif len(xs) != classes:
             raise ValueError(
                 f"{loss}: row {i} has {plural(len(xs), 'logit')} but row 1 has {classes}; "
