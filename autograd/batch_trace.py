@@ -16,7 +16,7 @@ the *conditions* that graph depends on. A graph can depend on the numbers in two
 Anything else done with a Traced number (float(), int(), round(), math.exp(), hashing it,
 `**`, text: str(), repr(), f"{x:.3f}", print, ...) cannot be followed: the recording is then
 *opaque*, and batch replay runs every sample on the per-sample engine instead (exact, only
-slower; a print then prints once per sample, as in the loop), saying why. `item()`, `repr()`
+slower; a print then prints each sample's line, the first one twice), saying why. `item()`, `repr()`
 and `format()` of a Value read `.data` for their caller, so they count as the caller's reads.
 stepgrad's own error messages may show a Traced number: that changes nothing.
 
@@ -272,7 +272,7 @@ class Traced:
         return getattr(self._opaque(f".{name}"), name)
 
     # ----- text: the loop would print (or use) each sample's own text, so the batch runs per
-    # sample (a debugging print then prints once per sample, as in the loop) --------------------
+    # sample (a debugging print then prints each sample's line, as the loop does) -------------
 
     def _text(self, what: str) -> float:
         """The number, for text: stepgrad's own messages (nn's too), or the learner's (then
