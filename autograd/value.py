@@ -554,7 +554,7 @@ _ADD, _MUL, _RELU = _ops.ADD, _ops.MUL, _ops.RELU  # the entries with a fast pat
 def _unary(op: Op, a: Value) -> Value:
     """Apply a one-input entry (exp, tanh, neg, ...) to the Value a."""
     x = a._data
-    if x - x != 0.0:  # nan or +-inf set into .data by hand: tanh(inf) would be a silent 1
+    if x - x != 0.0:  # nan or +-inf written past the .data check: tanh(inf) would be a silent 1
         raise _holds(a, op.shown)
     try:
         out = op.forward(x)
@@ -593,7 +593,7 @@ def _unary(op: Op, a: Value) -> Value:
 def _with_constant(op: Op, a: Value, c: float) -> Value:
     """Apply an entry of a Value and a constant (a * 2, 2 - a, a ** 3, leaky_relu)."""
     x = a._data
-    if x - x != 0.0:  # nan or +-inf set into .data by hand: 1 / inf would be a silent 0
+    if x - x != 0.0:  # nan or +-inf written past the .data check: 1 / inf would be a silent 0
         raise _holds(a, op.display(c))
     try:
         out = op.forward(x, c)
@@ -632,7 +632,7 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
 def _binary(op: Op, a: Value, b: Value) -> Value:
     """Apply a two-input entry (a - b, a / b, a ** b, max) to the Values a and b."""
     x, y = a._data, b._data
-    if x - x != 0.0 or y - y != 0.0:  # set into .data by hand: max(nan, 1) would be a silent 1
+    if x - x != 0.0 or y - y != 0.0:  # past the .data check: max(nan, 1) would hide it
         raise _holds(a if x - x != 0.0 else b, op.shown)
     try:
         out = op.forward(x, y)
