@@ -19,7 +19,7 @@ from __future__ import annotations
 from numbers import Real
 from typing import Any
 
-from stepgrad.ops import CONSTANT, Domain, Op, is_builtin
+from stepgrad.ops import Domain, Op, is_builtin
 
 __all__ = ["NAN_MEANS", "bad_gradient", "bad_result", "cause", "forward_number", "rule_failed"]
 
@@ -61,11 +61,10 @@ def cause(op: Op, error: BaseException) -> BaseException | None:
 def bad_result(op: Op, out: Any, parents: tuple, operands: tuple) -> Exception:
     """The error for a forward rule whose result is not a finite number: nan is named as
     such (only a learner's rule can give it); inf is 'too large for a float', as before."""
-    from stepgrad.value import _not_finite
+    from stepgrad.value import _not_finite, _shown
 
     if out == out or is_builtin(op):  # inf (a built-in entry never gives nan)
-        shown = op.display(operands[1]) if op.kind == CONSTANT else op.shown
-        return _not_finite(out, shown, parents)
+        return _not_finite(out, _shown(op, operands), parents)
     return ValueError(f"{_where(op, operands)}: {_rule(op, 'forward')} {_NAN}")
 
 
@@ -93,9 +92,8 @@ def bad_gradient(op: Op, out: float, parents: tuple, operands: tuple,
                  local: tuple) -> Exception:
     """The error for local gradients that are not finite numbers: one that is not a number at
     all, or nan, is named as such; an infinite one is 'too large for a float', as before."""
-    from stepgrad.value import _hint, _infinite_gradient, describe
+    from stepgrad.value import _hint, _infinite_gradient, _shown, describe
 
-    shown = op.display(operands[1]) if op.kind == CONSTANT else op.shown
     for k, g in enumerate(local):
         which = f" for its {('first', 'second')[k]} input" if len(local) > 1 else ""
         if not isinstance(g, Real):
@@ -106,7 +104,7 @@ def bad_gradient(op: Op, out: float, parents: tuple, operands: tuple,
         if g != g:
             return ValueError(f"{_where(op, operands)}: {_rule(op, 'grads')} gave nan (not a "
                               f"number){which}, {NAN_MEANS}")
-    return _infinite_gradient(out, shown, parents)
+    return _infinite_gradient(out, _shown(op, operands), parents)
 
 
 def _rule(op: Op, rule: str, create_graph: bool = False) -> str:

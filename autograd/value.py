@@ -726,6 +726,11 @@ def apply(op: Op, *args: Any) -> Value:
     return _binary(op, args[0], args[1])
 
 
+def _shown(op: Op, operands: tuple[Value | float, ...]) -> str:
+    """The operation as errors show it, with its constant: '* 2', '2 -', 'tanh', '*'."""
+    return op.display(operands[1]) if op.kind == CONSTANT else op.shown
+
+
 def _too_large(op: Op, out: float | None, parents: tuple[Value, ...],
                operands: tuple[Value | float, ...], error: BaseException | None = None
                ) -> Exception:
@@ -735,7 +740,7 @@ def _too_large(op: Op, out: float | None, parents: tuple[Value, ...],
         return _rules.rule_failed(op, "forward" if out is None else "grads", operands, error)
     if op.too_large is not None:
         return OverflowError(op.too_large.format(where=_where(op, operands)))
-    shown = op.display(operands[1]) if op.kind == CONSTANT else op.shown
+    shown = _shown(op, operands)
     if out is None:
         return OverflowError(
             f"'{shown}' on {_inputs(parents)}: the result is too large for a float"
