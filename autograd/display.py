@@ -295,12 +295,20 @@ def gradcheck_html(c: GradCheck) -> str:
 
 def module_html(m: Module) -> str:
     """A network: its summary line, its layers (if it has any), and its parameters."""
-    parts = [f"<div><b>{esc(repr(m))}</b></div>"]
+    from stepgrad.nn.attributes import parts as parts_of
+    from stepgrad.nn.module import Module
+
+    parts = [f"<div><b>{esc(repr(m).splitlines()[0])}</b></div>"]
     layers = getattr(m, "layers", None)
     if isinstance(layers, list) and layers:
         rows = [(str(i), repr(layer), str(layer.num_parameters()))
                 for i, layer in enumerate(layers, start=1)]
         parts.append(_table(("layer", "shape", "parameters"), rows, numeric={0, 2}))
+    elif type(m).__repr__ is Module.__repr__:  # a learner's model: the modules it holds
+        rows = [(name, repr(x).splitlines()[0], str(x.num_parameters()))
+                for name, x in parts_of(m) if isinstance(x, Module)]
+        if rows:
+            parts.append(_table(("part", "shape", "parameters"), rows, numeric={2}))
     named = m.named_parameters()
     if named:
         rows = [(n, _show(p.data), _show(p._grad) if p._grad is not None else "?")

@@ -1,7 +1,9 @@
 """`Module`: anything with parameters you can train, reset, save and load.
 
-Subclasses only override `parameters()` (and, to have their shape checked when loading,
-`describe()`); everything else works on that list.
+Write a model the PyTorch way (parts and Values set as attributes, a `forward` method): its
+parameters are found in its attributes (see nn/attributes.py), and calling the model calls
+`forward`. Or the micrograd way: override `parameters()` (and `__call__`). To have the shape
+checked when loading, override `describe()` too; everything else works on `parameters()`.
 
 >>> from stepgrad import Value, passes
 >>> class Line(Module):
@@ -21,11 +23,12 @@ Subclasses only override `parameters()` (and, to have their shape checked when l
 from __future__ import annotations
 
 import os
+import reprlib
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from stepgrad import Value, passes
-from stepgrad.nn import _argcheck, serialization
+from stepgrad.nn import _argcheck, attributes, serialization
 
 
 class IncompatibleKeys(NamedTuple):
@@ -56,11 +59,46 @@ def zero_grads(owner: str, params: Iterable[Value], set_to_none: Any) -> None:
 
 
 class Module:
-    """Base class of `Neuron`, `Layer`, `MLP` and your own models."""
+    """Base class of `Neuron`, `Layer`, `MLP` and your own models.
+
+    >>> from stepgrad.nn import MLP
+    >>> class TwoNets(Module):
+    ...     def __init__(self):
+    ...         self.first, self.second = MLP(2, [2, 1], seed=0), MLP(1, [1], seed=1)
+    ...     def forward(self, x):
+    ...         return self.second([self.first(x)])
+    >>> model = TwoNets()
+    >>> model
+    TwoNets: 11 parameters
+      first: MLP of [Layer(2 -> 2, relu), Layer(2 -> 1, linear)], 9 parameters
+      second: MLP of [Layer(1 -> 1, linear)], 2 parameters
+    >>> model([1.0, 2.0]).data == model.second([model.first([1.0, 2.0])]).data
+    True
+    """
 
     def parameters(self) -> list[Value]:
-        """Every trainable Value of this module (a new list each call)."""
-        return []
+        """Every trainable Value of this module (a new list each call).
+
+        Unless a subclass writes its own, these are the Values (made by `Value(...)`, not by
+        an operation) and the parameters of the modules found in its attributes, also in
+        lists, tuples and dicts, in the order they were set, each once: as PyTorch finds them.
+        """
+        return attributes.parameters_of(self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """model(x) runs model.forward(x), as in PyTorch and DeZero."""
+        forward = getattr(type(self), "forward", None)
+        if forward is None:
+            raise TypeError(
+                f"{type(self).__name__} cannot be called: give the class a method "
+                "forward(self, x) that computes the output (as in PyTorch), or __call__"
+            )
+        return forward(self, *args, **kwargs)
+
+    @reprlib.recursive_repr(fillvalue="...")
+    def __repr__(self) -> str:
+        """The class name and the number of parameters, then each part on a line."""
+        return attributes.describe_parts(self)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of all parameters (call it before each backward pass).
