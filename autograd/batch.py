@@ -57,6 +57,16 @@ def batched(fn: Callable[..., Value], *, backend: str = "auto") -> Batched:
     return Batched(fn, backend=backend)
 
 
+def _not_recorded(error: Exception) -> str:
+    """Why recording failed, in plain words. The sample itself ran without an error, so it was
+    the recording that failed: most often Python needed an argument as a plain number."""
+    said = f"{type(error).__name__}: {error}"
+    if isinstance(error, TypeError) and "Value" in str(error):
+        return ("the function needs an argument as a plain number (int(), round(), math.sin(), "
+                f"a list index, ...), which a recording cannot follow (Python said: {said})")
+    return f"recording with Values failed ({said})"
+
+
 class Batched:
     """A function of one sample, run over a batch by replaying its recorded graph."""
 
@@ -135,7 +145,7 @@ class Batched:
                     f"{_short(out)}")
         except Exception as error:
             result._per_sample([first])  # raises the engine's error for this sample, if any
-            why = f"recording with Values failed ({type(error).__name__}: {error})"
+            why = _not_recorded(error)
             self._give_up(result, members[1:], why)
             return
         tape = build(out, inputs, rec)

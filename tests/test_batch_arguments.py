@@ -8,6 +8,7 @@ never one branch for all (review finding 1: a BCE written with `t == 1` gave 0.6
 
 from __future__ import annotations
 
+import math
 import threading
 import warnings
 
@@ -228,3 +229,30 @@ def test_stepgrads_own_messages_do_not_stop_replay():
     check(lambda x, r: cross_entropy([m(x)], [r]), m.parameters(),
           ([[0.0, 1.0], [1.0, 0.5], [0.2, 0.1]], [[0.2, 0.5, 0.3], [1.0, 0.0, 0.0],
                                                     [0.0, 0.5, 0.5]]), "python", fallbacks=0)
+
+
+def _whole_number_cases(w):
+    table = [1.0, 2.0, 3.0]
+    return {
+        "int()": lambda x, k: w * x * table[int(k)],
+        "a list index": lambda x, k: w * x * table[k],
+        "round()": lambda x, k: w * round(x * 2.0),
+        "math.sin()": lambda x, k: w * math.sin(x),
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", list(_whole_number_cases(None)))
+def test_an_argument_needed_as_a_plain_number_runs_per_sample_and_says_so(backend, case):
+    """int(k), lst[k], round(x), math.sin(x): Python needs the argument itself as a number,
+    which a recording cannot follow. Every sample runs on its own, exact, and the warning
+    says why in plain words (it showed only Python's raw TypeError before)."""
+    w = Value(0.5)
+    fn = _whole_number_cases(w)[case]
+    columns = ([0.3, 1.4, 2.6], [0, 2, 1])
+    want, (want_grad,) = per_sample(fn, [w], *columns)
+    with pytest.warns(RuntimeWarning, match=r"needs an argument as a plain number \(int\(\)"):
+        got = batched(fn, backend=backend)(*columns)
+    got.backward()
+    assert close(got.data, want) and close(w.grad, want_grad)
+    assert got.fallbacks == 3 and "which a recording cannot follow" in got.why[0]
