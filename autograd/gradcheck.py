@@ -4,8 +4,11 @@ For each input x_i the slope is measured numerically as
 
     (f(..., x_i + h, ...) - f(..., x_i - h, ...)) / (2 h),   h = eps * max(1, |x_i|)
 
-and compared with the `.grad` that `backward()` leaves on x_i. They agree when the difference
-is within `atol + rtol * max(|engine|, |numerical|)` plus the rounding noise of the
+and compared with the engine's gradient: the chain rule over the recorded local gradients,
+exactly what `backward()` would leave in x_i's `.grad`. gradcheck itself changes no `.grad`
+(it uses `stepgrad.grad`, as PyTorch's gradcheck uses torch.autograd.grad), so the Values `f`
+uses from outside, such as a model's parameters, keep their gradients. They agree when the
+difference is within `atol + rtol * max(|engine|, |numerical|)` plus the rounding noise of the
 subtraction itself (about 1e-16 * |f| / h), so a large f with a small slope is not blamed on
 the engine. Near a kink (relu or abs at 0, a tie in max/min) a central difference measures the
 average of the two one-sided slopes, not the derivative: check such points another way.
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 from stepgrad.grad_mode import no_grad
+from stepgrad.higher import grad
 from stepgrad.value import Value, as_float, describe, too_large
 from stepgrad.words import plural
 
@@ -56,7 +60,7 @@ class GradCheckRow:
     index: int  # 1 for the first input
     name: str
     x: float
-    engine: float  # the .grad left by backward()
+    engine: float  # what backward() would leave in .grad
     numerical: float  # the central finite difference
     difference: float  # |engine - numerical|
     allowed: float  # the largest difference counted as agreement
@@ -237,15 +241,19 @@ def gradcheck(
 
     leaves = [Value(x, label=name) for x, name in zip(xs, names, strict=True)]
     out = _check_output(f(*leaves))
-    out.backward()
+    # the engine's gradients, with no .grad changed anywhere (the parameters of a model that
+    # `f` uses keep theirs, and a stepped pass over them stays live): the same chain rule, in
+    # the same order and with the same arithmetic, as backward()
+    engine_grads = grad(out, leaves, allow_unused=True)
 
     rows = []
-    for i, (x, leaf) in enumerate(zip(xs, leaves, strict=True)):
+    for i, x in enumerate(xs):
         h = eps * max(1.0, abs(x))
         up = _nudged(f, xs, names, i, h)
         down = _nudged(f, xs, names, i, -h)
         numerical = (up - down) / (2.0 * h)
-        engine = leaf.grad
+        g = engine_grads[i]
+        engine = 0.0 if g is None else g.data  # an input f does not use has slope 0
         difference = abs(engine - numerical)
         noise = 8.0 * _ROUNDING * max(abs(up), abs(down), abs(out.data)) / h
         allowed = atol + rtol * max(abs(engine), abs(numerical)) + noise

@@ -120,3 +120,39 @@ def test_several_failures_are_listed():
     check = gradcheck(lambda x, y, z: bad_square(x) * bad_square(z) + y, 1.5, 2.0, -3.0)
     assert [row.index for row in check.failures] == [1, 3]
     assert "for inputs 1, 3 (of 3)" in str(check).splitlines()[0]
+
+
+def test_gradcheck_changes_no_gradient_of_the_values_f_uses():
+    """Review finding: gradcheck ran backward(), which added into the .grad of every Value f
+    captured (a model's parameters), so a following opt.step() used wrong gradients."""
+    from stepgrad.nn import MLP
+
+    m = MLP(2, [3, 1], seed=0)
+    m([0.3, -0.2]).backward()
+    before = [p.grad for p in m.parameters()]
+    assert gradcheck(lambda a: m([a, 1.0]), 0.5).ok
+    assert [p.grad for p in m.parameters()] == before
+    x = Value(2.0, label="x")
+    assert gradcheck(lambda a: (a * x).tanh(), 0.3).ok
+    assert not x.grad_computed  # it was never given a gradient, and still has none
+
+
+def test_gradcheck_leaves_a_stepped_pass_over_captured_values_live():
+    x, w = Value(2.0, label="x"), Value(0.3, label="w")
+    y = (w * x).tanh()
+    steps = y.backward_steps()
+    next(steps)
+    assert gradcheck(lambda a: (a * x).tanh(), w).ok
+    next(steps)  # not stale: gradcheck ended no pass
+    steps.run()
+    assert x.grad == pytest.approx(0.3 * (1 - math.tanh(0.6) ** 2), rel=1e-15)
+
+
+def test_gradcheck_engine_slope_is_what_backward_gives_bit_for_bit():
+    def f(a, b):
+        return (a * b + a.exp()).tanh() * b - (a / b).relu()
+
+    check = gradcheck(f, 0.7, -1.3)
+    a, b = Value(0.7), Value(-1.3)
+    f(a, b).backward()
+    assert [row.engine for row in check.rows] == [a.grad, b.grad]
