@@ -27,6 +27,10 @@ The rules for passes (what a learner can rely on, whatever order they call thing
   pass: the steps already taken are undone, then `backward()` runs the whole pass.
 - Views change nothing: `print_backward`, `BackwardPass.table()`, `draw`, `walkthrough` and the
   reprs compute what they show on the side, never on the graph.
+- A graph must be up to date: if a value it was built from changed after it was built (its
+  `.data` was set, by `opt.step()` say), `backward()` of an output that already had a pass, and
+  `backward_steps()`, raise RuntimeError instead of giving the gradients of the old numbers
+  (staleness.py). Build the graph again: in a training loop, compute the loss inside the loop.
 - Errors change nothing. If `backward()` raises (a gradient too large for a float, or Ctrl-C),
   every gradient, and any live pass it ended, is exactly as before the call. A step that would
   make a gradient too large for a float raises before it is applied: the pass stays where it was.
@@ -43,6 +47,7 @@ from collections.abc import Iterator
 from operator import attrgetter
 
 from stepgrad import passes
+from stepgrad.staleness import check_up_to_date
 from stepgrad.value import Value
 
 _grad_of = attrgetter("_grad")  # a C-level getter: list(map(_grad_of, order)) is fast
@@ -103,12 +108,18 @@ def check_has_graph(root: Value, action: str, what: str = "this value") -> None:
 def run_backward(root: Value, seed: float = 1.0) -> None:
     """The whole pass at once. Transactional: if it raises, every gradient is as before."""
     check_has_graph(root, "backward")
+    # A second pass of the same output (its gradient is set) is where an out-of-date graph
+    # shows up: the loss built once before a training loop. Only then is the graph checked,
+    # so a training loop that builds its loss each time pays nothing (staleness.py).
+    again = root._grad is not None and root._in1 is not None
     order: list[Value] = []
     saved: list[float | None] = []
     leaves: list[Value] = []
     ended: list = []
     try:
         _order_and_reset(root, order, saved, leaves)
+        if again:
+            check_up_to_date(order, "backward")
         if passes.live and passes.covered(order):  # a stepped pass over this graph is live:
             _put_back(order, saved)  # its steps are undone first, then the pass starts again
             passes.end_passes(order, "backward() ran on {}", root, ended)  # fills `ended`

@@ -26,6 +26,7 @@ from stepgrad.backward import (
     too_large,
     topological_order,
 )
+from stepgrad.staleness import check_up_to_date
 from stepgrad.value import Number, Value, as_float
 
 
@@ -190,6 +191,7 @@ class BackwardPass:
         seed = as_float(grad, "backward_steps(grad)")
         check_has_graph(root, "backward_steps")
         order = topological_order(root)
+        check_up_to_date(order, "backward_steps")  # never step through the old numbers
         self._setup(root, order, seed)
         nodes = set(order)
         ended = passes.end_passes(nodes, "a new pass started on {}", root) if passes.live else []

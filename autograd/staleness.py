@@ -1,0 +1,87 @@
+"""Is a graph still up to date? A common mistake, caught before it gives wrong gradients.
+
+A graph holds the numbers of the moment it was built: each node's number, and the local
+gradients its operation recorded. If a value it was built from changes later (its `.data` is
+set, for example by `opt.step()`), the graph does not change with it: a backward pass through
+it gives the gradients of the old numbers. The usual way to get there is to build the loss once,
+before a training loop, and call `loss.backward()` inside it: the printed loss never moves and
+the parameters run away. PyTorch refuses such a second pass; so does stepgrad.
+
+A graph is up to date when every node's number, and each of its local gradients, is exactly
+what its operation's rules give on its inputs' numbers now: the rules are the same functions
+that built it, so the comparison is exact.
+
+>>> from stepgrad import Value
+>>> w = Value(0.5, label="w")
+>>> loss = (w * 3.0 - 1.0) ** 2
+>>> loss.backward()
+>>> w.data = 0.4                      # what opt.step() does
+>>> loss.backward()
+Traceback (most recent call last):
+    ...
+RuntimeError: backward: the graph is out of date: 'w' changed after the graph was built ...
+"""
+
+from __future__ import annotations
+
+from stepgrad.ops import BINARY, CONSTANT, FLOATS, is_builtin
+from stepgrad.ops import show as _show
+from stepgrad.value import Value
+
+
+def first_out_of_date(order: list[Value]) -> Value | None:
+    """The first node of `order` (inputs first) whose number or local gradients no longer
+    follow from its inputs' numbers, or None when the whole graph is up to date.
+
+    Only the engine's own operations are checked (a learner's own rules might not give the
+    same number twice, or might be slow); a node made by hand has no rules to check with.
+    """
+    for node in order:
+        op, a = node._op, node._in1
+        if a is None or op is None or not is_builtin(op):
+            continue
+        if op.kind == BINARY:
+            args = (a._data, node._in2._data)
+            recorded = (node._local1, node._local2)
+        elif op.kind == CONSTANT:
+            args = (a._data, node._local2)
+            recorded = (node._local1,)
+        else:
+            args = (a._data,)
+            recorded = (node._local1,)
+        try:
+            out = op.forward(*args)
+            if out != node._data or tuple(op.grads(FLOATS, *args, out)) != recorded:
+                return node
+        except Exception:  # an input moved out of the operation's domain (log of a number < 0)
+            return node
+    return None
+
+
+def _named(v: Value) -> str:
+    if v.label:
+        return repr(v.label)
+    return f"the input holding {_show(v.data)}" if v._in1 is None else f"the result of '{v.op}'"
+
+
+def out_of_date(action: str, node: Value) -> RuntimeError:
+    """The error for a graph whose `node` no longer follows from its inputs."""
+    inputs = [v for v in (node._in1, node._in2) if v is not None]
+    leaves = [v for v in inputs if v._in1 is None]
+    if leaves:  # what opt.step() and learners change: parameters and inputs
+        changed = " or ".join(dict.fromkeys(map(_named, leaves)))
+    else:  # its inputs still give what they held, so the node itself was set
+        changed = _named(node)
+    return RuntimeError(
+        f"{action}: the graph is out of date: {changed} changed after the graph was built "
+        "(its .data was set, for example by opt.step()). The graph still holds the numbers "
+        "from before, so its gradients would be wrong. Build it again, then call "
+        f"{action}() (in a training loop: compute the loss inside the loop, each time)."
+    )
+
+
+def check_up_to_date(order: list[Value], action: str) -> None:
+    """Raise RuntimeError (see `out_of_date`) if a node of `order` is out of date."""
+    node = first_out_of_date(order)
+    if node is not None:
+        raise out_of_date(action, node)
