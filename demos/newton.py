@@ -77,21 +77,57 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     print(f"{'step':>4}  {'x':>20}  {'y':>10}  {'dy/dx':>11}  {'d2y/dx2':>9}", file=out)
     try:
         rows = newton(options.x0, options.steps)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         print(f"Stopped: {error}", file=out)
         return 1
     for i, (x, y, dy, d2y) in enumerate(rows[:-1]):
         print(f"{i:>4}  {x:>20.16f}  {y:>10.6f}  {dy:>11.6g}  {d2y:>9.6g}", file=out)
     last = rows[-1][0]
     print(f"{len(rows) - 1:>4}  {last:>20.16f}  {rows[-1][1]:>10.6f}", file=out)
+    print(f"\nAfter {len(rows) - 1} Newton steps x = {last:.16g}: {where(last, newton=True)}.",
+          file=out)
     lr, n = 0.01, 200
-    descent = gradient_descent(options.x0, lr=lr, steps=n)
-    print(f"\nAfter {len(rows) - 1} Newton steps x = {last:.16g} "
-          f"(distance to 1: {abs(last - 1):.1e}).", file=out)
-    print(f"Gradient descent (learning rate {lr}) needs many more: after {n} steps "
-          f"x = {descent[-1]:.16g} (distance to 1: {abs(descent[-1] - 1):.1e}).", file=out)
+    try:
+        descent = gradient_descent(options.x0, lr=lr, steps=n)
+    except OverflowError:
+        print(f"Gradient descent (learning rate {lr}) stopped: its steps grew too large for a "
+              "float (start closer to 0, --x0).", file=out)
+        return 0
+    print(f"Gradient descent (learning rate {lr}), after {n} steps: x = {descent[-1]:.16g}: "
+          f"{where(descent[-1])}.", file=out)
+    print(compare(last, descent), file=out)
     return 0
 
+
+def nearest_flat_point(x: float) -> float:
+    """The point where y' = 0 nearest to x: -1 or 1 (the lowest points), or 0 (the highest)."""
+    return min((-1.0, 0.0, 1.0), key=lambda p: abs(x - p))
+
+
+def where(x: float, newton: bool = False) -> str:
+    """How far x is from the nearest lowest point, or that it is by the highest point."""
+    p = nearest_flat_point(x)
+    if p == 0.0:
+        why = (": Newton's method goes where the slope is 0, and that can be a highest point "
+               "(start elsewhere, --x0)") if newton else ""
+        return f"near the highest point x = 0 (distance {abs(x):.1e}), not a lowest one{why}"
+    return f"distance to the nearest lowest point (x = {p:g}): {abs(x - p):.1e}"
+
+
+def compare(newton_x: float, descent: list[float]) -> str:
+    """One sentence that compares the two, true for this run."""
+    target = nearest_flat_point(newton_x)
+    if target == 0.0:
+        return "Newton's method found no lowest point from here."
+    if nearest_flat_point(descent[-1]) != target:
+        return (f"They went to different points: Newton's method to {target:g}, gradient "
+                f"descent to {nearest_flat_point(descent[-1]):g}.")
+    reached = abs(newton_x - target)
+    steps = next((k for k, x in enumerate(descent) if abs(x - target) <= reached), None)
+    if steps is None:
+        return (f"Gradient descent did not get as close as Newton's method in {len(descent) - 1} "
+                "steps.")
+    return f"Gradient descent needed {steps} steps to get as close as Newton's method."
 
 if __name__ == "__main__":
     raise SystemExit(main())

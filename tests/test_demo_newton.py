@@ -34,7 +34,9 @@ def test_the_printout():
     text = out.getvalue()
     assert "Newton's method: x <- x - y'/y''" in text
     assert "   7    1.0000000000000000" in text
-    assert "After 7 Newton steps x = 1 " in text
+    assert "After 7 Newton steps x = 1: distance to the nearest lowest point (x = 1): 0.0e+00" \
+        in text
+    assert "Gradient descent did not get as close as Newton's method in 200 steps." in text
 
 
 def test_zero_curvature_is_a_clear_stop(monkeypatch):
@@ -49,3 +51,40 @@ def test_runs_as_a_module():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "After 4 Newton steps" in done.stdout
+
+
+def run(x0: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = newton.main(["--x0", x0], out)
+    return code, out.getvalue()
+
+
+def test_the_summary_is_true_whatever_the_start():
+    """Review finding: it said "distance to 1" and "gradient descent needs many more" whatever
+    happened: at -1 (a lowest point too), at a highest point, and when descent got closer."""
+    code, text = run("-2")
+    assert code == 0 and "x = -1: distance to the nearest lowest point (x = -1): 0.0e+00" in text
+    code, text = run("0.5")  # Newton jumps over to -1, descent rolls down to 1
+    assert "They went to different points: Newton's method to -1, gradient descent to 1." in text
+    code, text = run("5")  # descent gets closer than Newton's 7 steps, after some steps
+    newton_x = newton.newton(5.0, 7)[-1][0]
+    descent = newton.gradient_descent(5.0, lr=0.01, steps=200)
+    k = next(k for k, x in enumerate(descent) if abs(x - 1) <= abs(newton_x - 1))
+    assert f"Gradient descent needed {k} steps to get as close as Newton's method." in text
+    assert "did not get as close" not in text
+
+
+def test_a_start_on_the_highest_point_says_so():
+    code, text = run("0")
+    assert code == 0
+    assert "x = 0: near the highest point x = 0 (distance 0.0e+00), not a lowest one" in text
+    assert "Newton's method found no lowest point from here." in text
+    assert "distance to the nearest lowest point" not in text
+
+
+def test_a_start_too_far_away_stops_with_a_sentence_not_a_traceback():
+    code, text = run("1e80")
+    assert code == 1 and text.splitlines()[-1].startswith("Stopped: x ** 4 with x = 1e+80")
+    code, text = run("10")  # Newton gets there; descent's first step overflows
+    assert code == 0
+    assert "Gradient descent (learning rate 0.01) stopped: its steps grew too large" in text
