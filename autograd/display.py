@@ -25,7 +25,15 @@ import sys
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from stepgrad.stepping import BackwardPass, BackwardStep, formula, short, text_table
+from stepgrad.bounded import BIG_GRAPHS, ROWS, hidden_text, shown_rows
+from stepgrad.stepping import (
+    BackwardPass,
+    BackwardStep,
+    formula,
+    short,
+    step_rows,
+    text_table,
+)
 from stepgrad.value import Value, _show
 from stepgrad.words import plural
 
@@ -52,6 +60,13 @@ __all__ = [
 FRAME_CHROME_PX = 260  # header + footer + the graph's padding + a horizontal scrollbar
 FRAME_MIN_PX, FRAME_MAX_PX = 320, 760
 OPEN_TABLE_ROWS = 12  # a longer table of steps starts folded when the walkthrough is shown
+# A pass of more steps is not played inline: its page (about 150 bytes a step, with every
+# edge of every step) would be megabytes in every output (the moons loss on 100 points:
+# 122,100 steps, 17 MB); the note says to write it to a file with walkthrough() instead.
+INLINE_STEPS = 5000
+# The tables of a network's parameters (and of its layers or parts) and of gradcheck's inputs
+# show at most this many rows: the first and the last ones.
+RESULT_ROWS = 1000
 
 STEP_HEADER = ("step", "node = formula", "input", "upstream", "local", "contribution",
                "input grad")
@@ -66,22 +81,24 @@ def esc(text: object) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]],
-           numeric: Collection[int] = (), notes: Mapping[int, str] | None = None) -> str:
+           numeric: Collection[int] = (),
+           notes: Mapping[int, str | Sequence[str]] | None = None) -> str:
     """A plain <table>: one header row, then `rows`; columns in `numeric` align right;
-    `notes[i]` is a row across the whole table, in italics, just before rows[i]."""
+    `notes[i]` is a row (or several) across the whole table, in italics, just before rows[i]
+    (i = len(rows): after the last)."""
     def cell(tag: str, i: int, text: str) -> str:
         return f"<{tag}{_RIGHT if i in numeric else _LEFT}>{esc(text)}</{tag}>"
 
     def note(i: int) -> str:
-        text = (notes or {}).get(i)
-        return f'<tr><td colspan="{len(header)}"{_LEFT}><i>{esc(text)}</i></td></tr>' \
-            if text else ""
+        texts = (notes or {}).get(i) or ()
+        return "".join(f'<tr><td colspan="{len(header)}"{_LEFT}><i>{esc(text)}</i></td></tr>'
+                       for text in ([texts] if isinstance(texts, str) else texts) if text)
 
     head = "".join(cell("th", i, h) for i, h in enumerate(header))
     body = "".join(
         note(r) + "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>"
         for r, row in enumerate(rows)
-    )
+    ) + note(len(rows))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -114,14 +131,15 @@ def _step_cells(s: BackwardStep) -> tuple[str, ...]:
             short(s.local), short(s.contribution), short(s.input_grad))
 
 
-def steps_table_html(steps: Sequence[BackwardStep], done: int | None = None) -> str:
+def steps_table_html(steps: Sequence[BackwardStep], done: int | None = None,
+                     limit: int | None = ROWS, see_all: str = "table(limit=None)") -> str:
     """Steps as an HTML table with the columns of `BackwardPass.table()`; with `done`, a row
-    before the steps not done yet says so, as the text table does."""
-    from stepgrad.stepping import not_done_note
-
-    note = not_done_note(done, len(steps)) if done is not None else ""
-    return _table(STEP_HEADER, [_step_cells(s) for s in steps], numeric={0, 3, 4, 5, 6},
-                  notes={done: note} if note else {})
+    before the steps not done yet says so, as the text table does. At most `limit` rows (None:
+    all), chosen as the text table chooses them; a row says how many are left out and that
+    `see_all` shows them all."""
+    shown, notes = step_rows(len(steps), limit, done, see_all)
+    return _table(STEP_HEADER, [_step_cells(steps[i]) for i in shown], numeric={0, 3, 4, 5, 6},
+                  notes=notes)
 
 
 class TextTable(str):
@@ -138,21 +156,24 @@ class StepTable(TextTable):
     notebook shows as an HTML table. `steps` are the BackwardSteps it was made from."""
 
     def __new__(cls, text: str, steps: Sequence[BackwardStep] = (),
-                done: int | None = None) -> StepTable:
+                done: int | None = None, limit: int | None = ROWS,
+                see_all: str = "table(limit=None)") -> StepTable:
         table = super().__new__(cls, text)
         table.steps = tuple(steps)
         table.done = len(table.steps) if done is None else done  # the steps the pass has done
+        table.limit, table.see_all = limit, see_all  # the rows shown, as in the text
         return table
 
     def _repr_html_(self) -> str:
         if not self.steps:  # the pass of an input has no steps: its text says so
             return f"<p>{esc(str.__str__(self))}</p>"
-        return steps_table_html(self.steps, self.done)
+        return steps_table_html(self.steps, self.done, self.limit, self.see_all)
 
-    def __reduce__(self) -> tuple[type, tuple[str, tuple[BackwardStep, ...], int]]:
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[BackwardStep, ...], int, int | None,
+                                              str]]:
         """Pickled with its steps, each without its pass (a live pass does not pickle)."""
         steps = tuple(dataclasses.replace(s, backward_pass=None) for s in self.steps)
-        return (StepTable, (str.__str__(self), steps, self.done))
+        return (StepTable, (str.__str__(self), steps, self.done, self.limit, self.see_all))
 
 
 # ----- a backward pass: the walkthrough in a frame, the table of steps as the fallback ------
@@ -210,9 +231,18 @@ def pass_html(p: BackwardPass) -> str:
         parts.append(frame)
     if k:
         opened = " open" if frame is None or k <= OPEN_TABLE_ROWS else ""
+        table = steps_table_html(p.steps, limit=ROWS, see_all="the pass's table(limit=None)")
         parts.append(f"<details{opened}><summary>The {plural(k, 'step')} so far, as a "
-                     f"table</summary>{steps_table_html(p.steps)}</details>")
+                     f"table</summary>{table}</details>")
     return '<div class="stepgrad-pass">' + "".join(parts) + "</div>"
+
+
+def _write_page_hint(p: BackwardPass) -> str:
+    """The call that writes the walkthrough page of `p` to a file, in words."""
+    label = p.root.label
+    if label.isidentifier():
+        return f"walkthrough({label}, '{label}.html')"
+    return "walkthrough(root, 'pass.html'), with root the value whose pass this is"
 
 
 def _starts_from_scratch(p: BackwardPass) -> bool:
@@ -245,6 +275,12 @@ def walkthrough_frame(p: BackwardPass) -> tuple[str | None, str | None]:
         return None, ("The walkthrough is not shown: this pass is stale (a newer pass or a "
                       "reset ended it, and its steps were undone). Start a new pass with "
                       "backward_steps() to see it.")
+    if p.total > INLINE_STEPS:
+        return None, (
+            f"The walkthrough is not shown here: this pass has {p.total:,} steps, and its "
+            f"page would add megabytes to the notebook at each display (a notebook plays "
+            f"passes of up to {INLINE_STEPS:,} steps). Write it to a file and open that in "
+            f"your browser: {_write_page_hint(p)}. Or {BIG_GRAPHS}.")
     if not _starts_from_scratch(p):
         return None, (
             "The walkthrough is not shown: this pass started while the inputs still held "
@@ -279,17 +315,27 @@ def walkthrough_frame(p: BackwardPass) -> tuple[str | None, str | None]:
 
 # ----- results: gradcheck, networks, the perceptron ------------------------------------------
 
+def _some(items: Sequence[Any], noun: str, see_all: str,
+          limit: int = RESULT_ROWS) -> tuple[list[Any], dict[int, str]]:
+    """At most `limit` of `items` (the first and the last ones), and the notes for _table
+    where some are left out: how many, and that `see_all` shows them all."""
+    shown, gaps = shown_rows(len(items), limit)
+    return ([items[i] for i in shown],
+            {k: hidden_text(n, noun, limit, see_all) for k, n in gaps.items()})
+
+
 def gradcheck_html(c: GradCheck) -> str:
-    """The verdict of gradcheck, then one table row per input."""
+    """The verdict of gradcheck, then one table row per input (at most RESULT_ROWS)."""
     head = str(c).splitlines()[0]
     colour = "#2b8a3e" if c.ok else "#c92a2a"
+    shown, notes = _some(c.rows, "input", "print(result) lists them all")
     rows = [
         (str(r.index), r.name, f"{r.x:.4g}", f"{r.engine:.4g}", f"{r.numerical:.4g}",
          f"{r.difference:.2g}", f"{r.allowed:.2g}", "yes" if r.ok else "NO")
-        for r in c.rows
+        for r in shown
     ]
     table = _table(("input", "name", "at", "engine says", "finite differences say", "off by",
-                    "allowed", "agree"), rows, numeric={0, 2, 3, 4, 5, 6})
+                    "allowed", "agree"), rows, numeric={0, 2, 3, 4, 5, 6}, notes=notes)
     return f'<div><b style="color:{colour}">{esc(head)}</b></div>{table}'
 
 
@@ -301,21 +347,26 @@ def module_html(m: Module) -> str:
     parts = [f"<div><b>{esc(repr(m).splitlines()[0])}</b></div>"]
     layers = getattr(m, "layers", None)
     if isinstance(layers, list) and layers:
-        rows = [(str(i), repr(layer), str(layer.num_parameters()))
-                for i, layer in enumerate(layers, start=1)]
-        parts.append(_table(("layer", "shape", "parameters"), rows, numeric={0, 2}))
+        shown, notes = _some(list(enumerate(layers, start=1)), "layer", ".layers has them all")
+        rows = [(str(i), repr(layer), str(layer.num_parameters())) for i, layer in shown]
+        parts.append(_table(("layer", "shape", "parameters"), rows, numeric={0, 2},
+                            notes=notes))
     elif type(m).__repr__ is Module.__repr__:  # a learner's model: the modules it holds
-        rows = [(name, repr(x).splitlines()[0], str(x.num_parameters()))
-                for name, x in parts_of(m) if isinstance(x, Module)]
+        held = [(name, x) for name, x in parts_of(m) if isinstance(x, Module)]
+        shown, notes = _some(held, "part", "print() of the model lists them all")
+        rows = [(name, repr(x).splitlines()[0], str(x.num_parameters())) for name, x in shown]
         if rows:
-            parts.append(_table(("part", "shape", "parameters"), rows, numeric={2}))
+            parts.append(_table(("part", "shape", "parameters"), rows, numeric={2},
+                                notes=notes))
     named = m.named_parameters()
     if named:
+        shown, notes = _some(named, "parameter", ".named_parameters() lists them all")
         rows = [(n, _show(p.data), _show(p._grad) if p._grad is not None else "?")
-                for n, p in named]
+                for n, p in shown]
         opened = " open" if len(named) <= OPEN_TABLE_ROWS else ""
+        table = _table(("name", "data", "grad"), rows, numeric={1, 2}, notes=notes)
         parts.append(f"<details{opened}><summary>{plural(len(named), 'parameter')}</summary>"
-                     f"{_table(('name', 'data', 'grad'), rows, numeric={1, 2})}</details>")
+                     f"{table}</details>")
     return "".join(parts)
 
 
@@ -341,5 +392,8 @@ def drawing_repr(graph: Any) -> str:
     """What a drawing is and how to see it (the text a REPL prints for it)."""
     about = getattr(graph, "stepgrad_about", None)
     what = f"of {about[0]}: {plural(about[1], 'value')}" if about else "of a graph"
+    view = getattr(graph, "stepgrad_view", None)  # a grouped or focused drawing: what it shows
+    if view:
+        what += f", {view}"
     return (f"<stepgrad drawing {what}; display it in a notebook, "
             f"or .render('graph', format='svg')>")

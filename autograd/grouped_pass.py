@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from stepgrad.backward import topological_order
+from stepgrad.bounded import ROWS, StepList, check_limit, hidden_text, shown_rows
 from stepgrad.grouping import MODES, Group, Grouping, check_expand, expand_names
 from stepgrad.stepping import (
     BackwardPass,
@@ -104,7 +105,7 @@ class GroupedPass:
         self._names = names
         self.runs = self._runs(order)
         self.total = len(self.runs)
-        self.steps: list[GroupStep] = []
+        self.steps: list[GroupStep] = StepList()  # its repr stays short
 
     def collapsed(self, node: Value) -> Group | None:
         """The collapsed group whose box shows `node`, or None if it is drawn on its own."""
@@ -240,26 +241,36 @@ class GroupedPass:
         copy = object.__new__(GroupedPass)
         copy.__dict__.update(self.__dict__)
         copy.backward_pass = self.backward_pass._continued_aside()
-        copy.steps = list(self.steps)
+        copy.steps = StepList(self.steps)
         return copy
 
-    def table(self) -> str:
+    def table(self, limit: int | None = ROWS) -> str:
         """The whole grouped pass as a table, one row per step; changes nothing (steps not
-        done yet are computed aside and come after a line that says so)."""
+        done yet are computed aside and come after a line that says so).
+
+        limit: at most this many rows (default 200): the first and the last steps, and the
+        steps around the one reached; a line says how many are left out. None: every step."""
+        limit = check_limit(limit, "table()")
         self._check("table()")
         done = len(self.steps)
         steps = self.steps if self.done else self._continued_aside().run()
         header = ("step", "through", "edges", "gradient reaches")
+        shown, gaps = shown_rows(len(steps), limit, done)
+        notes: dict[int, list[str]] = {
+            k: [hidden_text(n, "step", limit or 0, "table(limit=None) shows them all")]
+            for k, n in gaps.items()}
+        note = not_done_note(done, len(steps))
+        if note and done in shown:
+            notes.setdefault(shown.index(done), []).append(note)
         rows = []
-        for s in steps:
+        for s in map(steps.__getitem__, shown):
             text = repr(s).split(" -> ", 1)[1] if " -> " in repr(s) else repr(s)
             if len(s.steps) == 1 and s.box.startswith("n"):
                 text = f"{s.steps[0].input_name} grad {short(s.steps[0].input_grad)}"
             rows.append((str(s.index), s.name, str(len(s.steps)), text))
         from stepgrad.display import TextTable  # a str that shows itself at the prompt
 
-        return TextTable(text_table(header, rows, last_width=40,
-                                    note_before=(done, not_done_note(done, len(steps)))))
+        return TextTable(text_table(header, rows, last_width=40, notes=notes))
 
     def __repr__(self) -> str:
         return (f"<GroupedPass by {self.grouping.mode}: step {len(self.steps)}/{self.total}"

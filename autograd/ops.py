@@ -48,12 +48,58 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FLOATS", "Domain", "Math", "Op", "TABLE", "is_builtin", "show"]
+__all__ = ["FLOATS", "Domain", "Math", "Op", "TABLE", "fill", "is_builtin", "show",
+           "show_constant"]
 
 
 def show(x: float) -> str:
     """A short, readable form of a number for messages and operation names (never -0)."""
     return f"{x + 0.0:.6g}"  # -0.0 + 0.0 is 0.0
+
+
+def show_constant(c: float) -> str:
+    """A constant of an operation as formulas and `.op` show it: short (6 significant digits)
+    when that is exact or visibly rounded ('2', '0.01', '0.333333'), but never a round number
+    that the constant is not: 0.9999999 is '0.9999999', not '1' (a chain of '* 1' would hide
+    the gradient shrinking). Float noise on a round number (0.1 * 3) still shows as '0.3'.
+
+    >>> show_constant(2.0), show_constant(0.01), show_constant(1 / 3), show_constant(0.9999999)
+    ('2', '0.01', '0.333333', '0.9999999')
+    >>> show_constant(0.1 * 3), show_constant(1 + 1e-10)
+    ('0.3', '1.0000000001')
+    """
+    c += 0.0  # never -0
+    for digits in range(6, 18):
+        text = f"{c:.{digits}g}"
+        shown = float(text)
+        if shown == c or abs(shown - c) <= 4 * math.ulp(c):  # exact, or float noise
+            return text
+        mantissa = text.partition("e")[0].lstrip("-").replace(".", "").lstrip("0")
+        if len(mantissa) == digits:  # every digit shown: visibly rounded, not round
+            return text
+    return repr(c)
+
+
+def _parenthesised(text: str) -> str:
+    """A negative number in parentheses ('(-2)'), as the base of ** or after a unary minus
+    must be written: -2 ** a is -(2 ** a) in Python; anything else as it is."""
+    if text.startswith("-"):
+        try:
+            float(text)
+        except ValueError:
+            return text
+        return f"({text})"
+    return text
+
+
+def fill(formula: str, x: str = "?", y: str = "?", c: str = "?") -> str:
+    """A formula ("{c} ** {x}") with its operands' texts, a negative number in parentheses
+    where Python would read it otherwise: '(-2) ** a', '-(-3)', but 'a * -2'."""
+    texts = {"x": x, "y": y, "c": c}
+    for key, text in texts.items():
+        if f"{{{key}}} **" in formula or f"-{{{key}}}" in formula:  # a base, or unary minus
+            texts[key] = _parenthesised(text)
+    return formula.format(**texts)
 
 
 def _literal(text: str) -> str:
@@ -171,15 +217,15 @@ class Op:
     def display(self, constant: float | None = None) -> str:
         """The operation as `Value.op` shows it: '*', '* 2', '2 -', 'tanh', 'max 0.5'."""
         if self.kind == CONSTANT and constant is not None:
-            return self.shown.format(c=show(constant))
+            return self.shown.format(c=show_constant(constant))
         return self.shown
 
     def formula(self, args: list[str], constant: float | None = None) -> str:
         """The stepper's formula with the inputs' names: 'a * b', 'tanh(n)', '2 - a'."""
         x = args[0] if args else "?"
         y = args[1] if len(args) > 1 else "?"
-        c = show(constant) if constant is not None else "?"
-        return self.formula_text.format(x=x, y=y, c=c)
+        c = show_constant(constant) if constant is not None else "?"
+        return fill(self.formula_text, x, y, c)
 
     def __call__(self, *args: Any) -> Any:
         """Apply the operation to Values (and a number for a 'constant' operation)."""
@@ -254,8 +300,8 @@ def _division(a: Any, b: Any) -> str:
     def name(v: Any) -> str:
         return (v.label or show(v.data)) if hasattr(v, "data") else show(v)
 
-    known = [f"{v.label} = {show(v.data)}" for v in (a, b)
-             if hasattr(v, "data") and v.label]
+    known = [f"{v.label} = {show(v.data)}" for v in ((a,) if a is b else (a, b))
+             if hasattr(v, "data") and v.label]  # a / a: 'a = 0' once
     if hasattr(b, "data") and not b.label:  # say which value is the zero: no name to show
         from stepgrad.backward import describe
 

@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -26,8 +26,17 @@ from stepgrad.backward import (
     too_large,
     topological_order,
 )
+from stepgrad.bounded import (
+    BIG_GRAPHS,
+    ROWS,
+    StepList,
+    check_limit,
+    hidden_text,
+    shown_rows,
+)
 from stepgrad.staleness import check_up_to_date
 from stepgrad.value import Number, Value, as_float
+from stepgrad.words import plural
 
 
 def short(x: float) -> str:
@@ -38,22 +47,26 @@ def short(x: float) -> str:
 def node_names(order: list[Value]) -> dict[Value, str]:
     """A short, unique name for every value: its label, or v1, v2, ... in forward order.
 
-    A label used twice gets a suffix (w, w#2) so that every line names one value only.
+    A learner's label always names that learner's value, as typed: the automatic names skip
+    every label in the graph (with a value labelled "v1", the unlabelled ones are v2, v3, ...).
+    A label used twice names its first value; the later ones get a suffix (w, w#2) that is no
+    label of the graph either, so that every line names one value only.
     """
+    labels = {node.label for node in order if node.label}
     names: dict[Value, str] = {}
     used: set[str] = set()
     unnamed = 0
     for node in order:
         if node.label:
             name, k = node.label, 1
-            while name in used:
+            while name in used or (k > 1 and name in labels):
                 k += 1
                 name = f"{node.label}#{k}"
         else:
             unnamed += 1
+            while f"v{unnamed}" in labels:
+                unnamed += 1
             name = f"v{unnamed}"
-            while name in used:
-                name += "'"
         used.add(name)
         names[node] = name
     return names
@@ -115,21 +128,39 @@ class StalePassError(RuntimeError):
 LIVE, ASIDE, DONE, STALE = "live", "aside", "done", "stale"
 
 
+def width(text: str) -> int:
+    """How many columns `text` takes in a terminal or a notebook's fixed-width font: 2 for a
+    wide character (Korean, Chinese, Japanese: East Asian width W or F), 0 for a combining
+    mark or an invisible format character, 1 for the others."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import category, east_asian_width
+
+    return sum(2 if east_asian_width(ch) in "WF" else 0 if category(ch) in ("Mn", "Me", "Cf")
+               else 1 for ch in text)
+
+
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
-               last_width: int | None = None, note_before: tuple[int, str] = (0, "")) -> str:
+               last_width: int | None = None, note_before: tuple[int, str] = (0, ""),
+               notes: Mapping[int, Sequence[str]] | None = None) -> str:
     """Rows as plain text: columns padded to their widest cell (the last one to `last_width`,
-    if given), a line of dashes under the header, and `note_before` = (k, note): a line
-    "...   note" before row k (nothing when the note is "")."""
+    if given; widths as the screen shows them, see `width`), a line of dashes under the
+    header, and `note_before` = (k, note): a line "...   note" before row k (nothing when the
+    note is ""). `notes[k]`: more such lines before row k (k = len(rows): after the last)."""
     count = len(header) if last_width is None else len(header) - 1
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(count)]
+    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(count)]
     if last_width is not None:
         widths.append(last_width)
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+    lines = ["  ".join(cell + " " * (w - width(cell))
+                       for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    before = {k: list(texts) for k, texts in (notes or {}).items()}
     k, note = note_before
     if note:
-        lines.insert(2 + k, f"...   {note}")
+        before.setdefault(k, []).append(note)
+    for k in sorted(before, reverse=True):
+        lines[2 + k:2 + k] = [f"...   {text}" for text in before[k] if text]
     return "\n".join(lines)
 
 
@@ -140,6 +171,24 @@ def not_done_note(done: int, total: int) -> str:
     if done + 1 == total:
         return f"step {total} is not done yet: next() does it"
     return f"steps {done + 1}-{total} are not done yet: next() does them one at a time"
+
+
+def step_rows(total: int, limit: int | None, done: int | None,
+              see_all: str) -> tuple[list[int], dict[int, list[str]]]:
+    """The steps a table of `total` steps shows (indexes from 0) and its notes, {position
+    among the shown rows: the lines before it}: where steps are left out, a line that says
+    how many and that `see_all` shows them all; before the first step not done yet (`done`
+    steps are), the line that says so."""
+    shown, gaps = shown_rows(total, limit, done)
+    notes: dict[int, list[str]] = {}
+    for position, count in gaps.items():
+        assert limit is not None
+        notes[position] = [hidden_text(count, "step", limit,
+                                       f"{see_all} shows them all, or {BIG_GRAPHS}")]
+    note = not_done_note(done, total) if done is not None else ""
+    if note and done in shown:
+        notes.setdefault(shown.index(done), []).append(note)
+    return shown, notes
 
 
 def _brief(x: object) -> str:
@@ -222,7 +271,7 @@ class BackwardPass:
         self.order = order
         self.seed = seed
         self.names = node_names(order)
-        self.steps: list[BackwardStep] = []
+        self.steps: list[BackwardStep] = StepList()  # its repr stays short
         self.reached: set[Value] = {root}
         self.total = sum((node._in1 is not None) + (node._in2 is not None) for node in order)
         self._edges = backward_edges(order)
@@ -251,7 +300,7 @@ class BackwardPass:
         p = object.__new__(BackwardPass)
         p._setup(self.root, self.order, self.seed)
         p.names, p.root_grad = self.names, self.root_grad
-        p.steps, p.reached, p._held = list(self.steps), set(self.reached), self._held
+        p.steps, p.reached, p._held = StepList(self.steps), set(self.reached), self._held
         p._grads = dict(self._grads) if self._grads is not None else \
             {node: node._grad for node in self.order}
         p._edges = islice(backward_edges(self.order), len(self.steps), None)
@@ -413,6 +462,31 @@ class BackwardPass:
         """The number of steps (edges) in the whole pass."""
         return self.total
 
+    def __getitem__(self, k: int | slice) -> BackwardStep | list[BackwardStep]:
+        """`steps[k]`: step k + 1 of the pass (`steps[0]` is the first step) once the pass has
+        done it, as in `.steps`; `steps[-1]` is the last step of the whole pass (`.current` is
+        the last one done). A step not done yet raises IndexError: next() does it, and
+        table() shows every step without doing any."""
+        self._check(f"[{k!r}]" if not isinstance(k, slice) else "[...]")
+        if isinstance(k, slice):
+            return [self[i] for i in range(self.total)[k]]
+        try:
+            i = range(self.total)[k]
+        except IndexError:
+            raise IndexError(
+                f"[{k}]: the backward pass of {self.names[self.root]} has "
+                f"{plural(self.total, 'step')}, [0] to [{self.total - 1}]") from None
+        except TypeError:
+            raise TypeError(f"[k]: the index of a step must be a whole number such as 0 (the "
+                            f"first step), got {type(k).__name__} {_brief(k)}") from None
+        if i >= len(self.steps):
+            where = f"is at step {len(self.steps):,}" if self.steps else "has not started"
+            raise IndexError(
+                f"[{k}] is step {i + 1:,}, which is not done yet: the pass {where} of "
+                f"{self.total:,}. next() does the next step, table() shows every step "
+                f"without doing any, and .current is the last step done")
+        return self.steps[i]
+
     @property
     def done(self) -> bool:
         """True when every edge has been applied."""
@@ -439,13 +513,21 @@ class BackwardPass:
             pass
         return self.steps
 
-    def table(self) -> str:
+    def table(self, limit: int | None = ROWS) -> str:
         """Every step of the pass as a table, one row per step; changes nothing.
 
         For a pass not finished yet, the steps still to come are computed aside (the graph is
         untouched) and come after a line that says they are not done yet: `next()` will do
         exactly what those rows say.
+
+        limit: at most this many rows (default 200): the first and the last steps, and for a
+        pass not finished, the steps around the one it has reached; a line says how many are
+        left out. None: every step (the pass of a big graph has thousands).
         """
+        return self._table(check_limit(limit, "table()"), "table(limit=None)")
+
+    def _table(self, limit: int | None, see_all: str) -> str:
+        """table(), with `see_all`: how the learner asks for every row."""
         self._check("table()")
         if not self.total:  # an input: nothing to step through, and no table to show
             from stepgrad.display import StepTable
@@ -454,14 +536,15 @@ class BackwardPass:
         steps = self.steps if self.done else self._continued_aside().run()
         header = ("step", "node = formula", "input", "upstream", "local", "contribution",
                   "input grad")
+        shown, notes = step_rows(len(steps), limit, done, see_all)
         rows = [
             (str(s.index), f"{s.node_name} = {s.formula}", s.input_name, short(s.upstream),
              short(s.local), short(s.contribution), short(s.input_grad))
-            for s in steps
+            for s in map(steps.__getitem__, shown)
         ]
-        text = text_table(header, rows, note_before=(done, not_done_note(done, len(steps))))
+        text = text_table(header, rows, notes=notes)
         from stepgrad.display import StepTable  # a str that a notebook shows as a table
-        return StepTable(text, steps, done)
+        return StepTable(text, steps, done, limit, see_all)
 
     def _no_steps(self) -> str:
         """Why the pass of an input (a value no operation made) has no steps, in words."""
@@ -488,12 +571,16 @@ class BackwardPass:
         return pass_mimebundle(self, include, exclude)
 
 
-def print_backward(root: Value, grad: Number = 1.0) -> None:
+def print_backward(root: Value, grad: Number = 1.0, *, limit: int | None = ROWS) -> None:
     """Print the backward pass of `root` as a table, one line per edge; changes nothing.
 
     The pass is computed aside, from scratch, as `root.backward(grad)` would run it on a graph
     with no gradients yet: the graph's gradients, and any pass you are stepping through, are
     left exactly as they were.
+
+    limit: at most this many lines of steps (default 200): the first and the last ones, and a
+    line that says how many are left out; None prints every step (a big graph has thousands,
+    more than a notebook shows).
 
     >>> from stepgrad import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
@@ -511,7 +598,8 @@ def print_backward(root: Value, grad: Number = 1.0) -> None:
             f"{type(root).__name__} {_brief(root)}"
         )
     seed = as_float(grad, "print_backward(grad)")
+    limit = check_limit(limit, "print_backward")
     check_has_graph(root, "print_backward")
     p = BackwardPass._aside(root, seed)
     p.run()
-    print(p.table())
+    print(p._table(limit, "print_backward(..., limit=None)"))

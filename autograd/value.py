@@ -679,11 +679,15 @@ def _where(op: Op, operands: tuple[Value | float, ...]) -> str:
     for key, v in zip(keys, operands, strict=False):
         if isinstance(v, Value) and v.label:
             names[key] = v.label
-            known.append(f"{v.label} = {_show(v.data)}")
+            if v is not operands[0] or key == "x":  # x ** x: 'x = 2' once
+                known.append(f"{v.label} = {_show(v.data)}")
+        elif key == "c":
+            names[key] = _ops.show_constant(v)
         else:
             names[key] = _show(v.data if isinstance(v, Value) else v)
-    text = op.formula_text.format(x=names.get("x", "?"), y=names.get("y", "?"),
-                                  c=names.get("c", "?"))
+    # a negative base in parentheses: '(-2) ** a', never '-2 ** a' (which is -(2 ** a))
+    text = _ops.fill(op.formula_text, names.get("x", "?"), names.get("y", "?"),
+                     names.get("c", "?"))
     return f"{text} with {', '.join(known)}" if known else text
 
 
@@ -796,6 +800,8 @@ def _first_not_finite(op: str, parents: tuple[Value, ...]) -> ValueError | None:
 
 def _inputs(parents: tuple[Value, ...]) -> str:
     """The inputs of an operation for a message: '2, 3', or 'a = 2, b = 3' with labels."""
+    if len(parents) == 2 and parents[0] is parents[1] and parents[0].label:
+        parents = parents[:1]  # x * x: 'x = 2' once
     return ", ".join(f"{p.label} = {_show(p.data)}" if p.label else _show(p.data)
                      for p in parents)
 

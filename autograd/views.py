@@ -56,6 +56,7 @@ class View:
     expand: set[str] = field(default_factory=set)
     note: str | None = None
     boxes: int = 0
+    about: str = ""  # what the drawing shows, for its text form: "grouped by neuron into 34 boxes"
 
     def render(self, step: BackwardStep | None, backward_pass: BackwardPass | None, *,
                rankdir: str, title: str | None,
@@ -63,10 +64,14 @@ class View:
         """The Graphviz drawing of this view (grads: the gradients shown, see draw_view)."""
         from stepgrad.draw_view import render
 
-        return render(self.order, self.names, shown=self.shown, side=self.side,
-                      grouping=self.grouping, expand=self.expand, step=step,
-                      backward_pass=backward_pass, rankdir=rankdir, title=title,
-                      note=self.note, grads=grads)
+        graph = render(self.order, self.names, shown=self.shown, side=self.side,
+                       grouping=self.grouping, expand=self.expand, step=step,
+                       backward_pass=backward_pass, rankdir=rankdir, title=title,
+                       note=self.note, grads=grads)
+        # for its text form (display.drawing_repr): the graph drawn (root last) and how
+        graph.stepgrad_about = (self.names[self.order[-1]], len(self.order))
+        graph.stepgrad_view = self.about
+        return graph
 
 
 def check_depth(depth: object, who: str = "draw") -> int | None:
@@ -165,6 +170,10 @@ def plan(
                      f"To see one group in full: expand='{one}'; every value: group=None")
     elif focus is not None:
         view.note = f"{what}: {plural(size, 'value')}"
+    about = [f"showing {what} ({plural(size, 'value')})"] if focus is not None else []
+    if view.grouping is not None:
+        about.append(f"grouped by {group} into {plural(view.boxes, 'box', 'boxes')}")
+    view.about = ", ".join(about)
     if view.boxes > max_boxes:
         raise GraphTooBigError(
             f"{who}: this drawing would have {view.boxes:,} boxes ({what}); more than "
