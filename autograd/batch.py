@@ -71,6 +71,13 @@ def _not_recorded(error: Exception) -> str:
     if isinstance(error, TypeError) and "Value" in str(error):
         return ("the function needs an argument as a plain number (int(), round(), math.sin(), "
                 f"a list index, ...), which a recording cannot follow (Python said: {said})")
+    if isinstance(error, AttributeError) and any(
+            f"'{kind}' object has no attribute" in str(error) for kind in ("list", "Value")):
+        # (the per-sample run of the same sample worked: the argument was a numpy array there)
+        return ("the function uses an argument as a numpy array or numpy number (x.sum(), "
+                "x.shape, x.tolist(), ...), but while recording a row is a list of Values and "
+                "a number is a Value (Python said: " + said + "); sum(x), len(x) and x[i] work "
+                "on both")
     return f"recording with Values failed ({said})"
 
 
@@ -125,7 +132,7 @@ class Batched:
                 if key[:1] == ("bad",):
                     result._per_sample(members)
                     continue
-                self._replay_group(result, members, flat, before)
+                self._replay_group(result, members, flat, before, key)
             _no_draws(before)
         except _Draws:
             # every sample needs its own draws, in the loop's order: start again from the
@@ -146,7 +153,8 @@ class Batched:
     # ----- one group of samples with the same structure: record, then replay ----------------
 
     def _replay_group(self, result: BatchResult, members: list[int],
-                      flat: list[list[float] | None], before: tuple) -> None:
+                      flat: list[list[float] | None], before: tuple, key: tuple = ()
+                      ) -> None:
         from stepgrad.batch_args import plain_numbers
         from stepgrad.batch_tape import build
         from stepgrad.batch_trace import recording
@@ -174,16 +182,22 @@ class Batched:
         if isinstance(tape, str):
             self._give_up(result, members, tape)
             return
-        why = self._check(result, first, out, tape.params, before)
-        if why is not None:
-            self._give_up(result, members, why)
-            return
         cache = self._compiled.get(tape.signature)
         if cache is None:
             if len(self._compiled) >= _MAX_TAPES:
                 self._compiled.pop(next(iter(self._compiled)))
             cache = self._compiled[tape.signature] = {}
         tape.compiled = cache
+        # the gradients are compared once for this graph and these argument types (a graph
+        # that gives the loop's result but other gradients does so every time)
+        checked = cache.setdefault("checked", set())
+        grads = result.want_grad and key not in checked
+        why = self._check(result, first, out, tape.params, before, grads)
+        if why is not None:
+            self._give_up(result, members, why)
+            return
+        if grads:
+            checked.add(key)
         n = len(members)
         cols = [[flat[i][k] for i in members] for k in range(tape.inputs)]  # type: ignore[index]
         if self._use_numpy():
@@ -198,13 +212,14 @@ class Batched:
             result._per_sample(fallback)
 
     def _check(self, result: BatchResult, first: int, out: Value, params: list[Value],
-               before: tuple) -> str | None:
+               before: tuple, grads: bool) -> str | None:
         """None if the function, run on sample `first`'s own arguments as the loop runs it,
         gives the recorded numbers (to 1e-12); else why replay must not stand for it."""
         from stepgrad.batch_check import differs
 
         try:
-            found = differs(self.fn, result.samples[first], out, params, result.want_grad)
+            found = differs(self.fn, result.samples[first], out, params, result.want_grad,
+                            grads)
         except Exception as error:
             found = f"with plain numbers it raised {type(error).__name__}: {error}"
         _no_draws(before)

@@ -67,11 +67,11 @@ def _near(a: float, b: float, scale: float) -> bool:
 
 
 def differs(fn: Callable[..., Any], args: tuple, recorded: Value, params: list[Value],
-            want_grad: bool) -> str | None:
+            want_grad: bool, grads: bool = True) -> str | None:
     """None if `fn(*args)` (the sample's own arguments, as the loop gives them) gives the
-    recorded result, and the recorded gradient for each of `params` that its graph reads
-    (to TOLERANCE); else what differs, in plain words. An error of the function, or of its
-    gradients, is raised as it is."""
+    recorded result, and (if `grads`) the recorded gradient for each of `params` that its
+    graph reads (to TOLERANCE); else what differs, in plain words. An error of the function,
+    or of its gradients, is raised as it is."""
     from stepgrad.batch import _sample_gradients, _short
 
     with grad_mode.set_grad_enabled(want_grad):
@@ -80,7 +80,7 @@ def differs(fn: Callable[..., Any], args: tuple, recorded: Value, params: list[V
         return f"it returned {_short(out)} with plain numbers"
     if not _near(out.data, recorded.data, 0.0):
         return f"it gave {out.data!r} with plain numbers, {recorded.data!r} with Values"
-    if not want_grad:
+    if not (want_grad and grads):
         return None
     loop, rec = _sample_gradients(out), _sample_gradients(recorded)
     # (a Value made inside the function is another object in each run: only the parameters
