@@ -21,11 +21,18 @@ operation fails, runs on the per-sample engine instead: exactly, and counted in 
 The function's own arguments compare as the numbers they are in a per-sample loop (`t == 1`,
 `if t:`): those comparisons are guards too (batch_args.py).
 An error names the first sample that fails, with the engine's own words.
+
+The function sees in each per-sample run exactly what the loop gives it (numpy rows and
+numbers as they are), and samples whose numbers have other types (an int, a float) are
+recorded apart. After recording, the first sample runs once more as the loop runs it, and its
+result and gradients must be the recorded ones (batch_check.py: a function that
+checks the type of its arguments, or draws random numbers, then runs per sample, exactly).
 """
 
 from __future__ import annotations
 
 import reprlib
+import sys
 import warnings
 from collections.abc import Callable
 from numbers import Real
@@ -64,6 +71,13 @@ def _not_recorded(error: Exception) -> str:
     if isinstance(error, TypeError) and "Value" in str(error):
         return ("the function needs an argument as a plain number (int(), round(), math.sin(), "
                 f"a list index, ...), which a recording cannot follow (Python said: {said})")
+    if isinstance(error, AttributeError) and any(
+            f"'{kind}' object has no attribute" in str(error) for kind in ("list", "Value")):
+        # (the per-sample run of the same sample worked: the argument was a numpy array there)
+        return ("the function uses an argument as a numpy array or numpy number (x.sum(), "
+                "x.shape, x.tolist(), ...), but while recording a row is a list of Values and "
+                "a number is a Value (Python said: " + said + "); sum(x), len(x) and x[i] work "
+                "on both")
     return f"recording with Values failed ({said})"
 
 
@@ -91,6 +105,7 @@ class Batched:
     def __call__(self, *columns: Any) -> BatchResult:
         """Run over the batch: argument k of sample i is columns[k][i]."""
         samples = _samples(columns)
+        loop = _loop_arguments(columns, samples)
         want_grad = grad_mode.is_grad_enabled()
         groups: dict[tuple, list[int]] = {}
         flat: list[list[float] | None] = []
@@ -107,12 +122,24 @@ class Batched:
                 floats = None  # the per-sample engine gives its own error
             flat.append(floats)
             groups.setdefault(tuple(key) if floats is not None else ("bad", i), []).append(i)
-        result = BatchResult(self, samples, want_grad)
-        for key, members in groups.items():
-            if key[:1] == ("bad",):
-                result._per_sample(members)
-                continue
-            self._replay_group(result, members, flat)
+        from stepgrad.batch_check import random_state, set_random_state
+
+        self._use_numpy()  # (imports numpy first, so that its random state is saved too)
+        before = random_state()
+        result = BatchResult(self, loop, want_grad)
+        try:
+            for key, members in groups.items():
+                if key[:1] == ("bad",):
+                    result._per_sample(members)
+                    continue
+                self._replay_group(result, members, flat, before, key)
+            _no_draws(before)
+        except _Draws:
+            # every sample needs its own draws, in the loop's order: start again from the
+            # state before the call, one sample at a time
+            set_random_state(before)
+            result = BatchResult(self, loop, want_grad)
+            self._give_up(result, list(range(result.n)), _DRAWS, level=3)
         result._finish()
         self._last = result
         return result
@@ -126,7 +153,8 @@ class Batched:
     # ----- one group of samples with the same structure: record, then replay ----------------
 
     def _replay_group(self, result: BatchResult, members: list[int],
-                      flat: list[list[float] | None]) -> None:
+                      flat: list[list[float] | None], before: tuple, key: tuple = ()
+                      ) -> None:
         from stepgrad.batch_args import plain_numbers
         from stepgrad.batch_tape import build
         from stepgrad.batch_trace import recording
@@ -144,10 +172,12 @@ class Batched:
                     f"batched: the function must return a Value (one number per sample), got "
                     f"{_short(out)}")
         except Exception as error:
+            _no_draws(before)
             result._per_sample([first])  # raises the engine's error for this sample, if any
             why = _not_recorded(error)
             self._give_up(result, members[1:], why)
             return
+        _no_draws(before)
         tape = build(out, inputs, rec)
         if isinstance(tape, str):
             self._give_up(result, members, tape)
@@ -158,6 +188,16 @@ class Batched:
                 self._compiled.pop(next(iter(self._compiled)))
             cache = self._compiled[tape.signature] = {}
         tape.compiled = cache
+        # the gradients are compared once for this graph and these argument types (a graph
+        # that gives the loop's result but other gradients does so every time)
+        checked = cache.setdefault("checked", set())
+        grads = result.want_grad and key not in checked
+        why = self._check(result, first, out, tape.params, before, grads)
+        if why is not None:
+            self._give_up(result, members, why)
+            return
+        if grads:
+            checked.add(key)
         n = len(members)
         cols = [[flat[i][k] for i in members] for k in range(tape.inputs)]  # type: ignore[index]
         if self._use_numpy():
@@ -171,12 +211,31 @@ class Batched:
         if fallback:
             result._per_sample(fallback)
 
-    def _give_up(self, result: BatchResult, members: list[int], why: str) -> None:
+    def _check(self, result: BatchResult, first: int, out: Value, params: list[Value],
+               before: tuple, grads: bool) -> str | None:
+        """None if the function, run on sample `first`'s own arguments as the loop runs it,
+        gives the recorded numbers (to 1e-12); else why replay must not stand for it."""
+        from stepgrad.batch_check import differs
+
+        try:
+            found = differs(self.fn, result.samples[first], out, params, result.want_grad,
+                            grads)
+        except Exception as error:
+            found = f"with plain numbers it raised {type(error).__name__}: {error}"
+        _no_draws(before)
+        if found is None:
+            return None
+        return ("the function gives other numbers when its arguments are Values (while "
+                "recording) than when they are plain numbers (as in the loop); it may check "
+                f"their type (isinstance(), type()). Sample {first}: {found}")
+
+    def _give_up(self, result: BatchResult, members: list[int], why: str,
+                 level: int = 4) -> None:
         result.why.append(why)
         if not self._warned:
             self._warned = True
             warnings.warn(f"batched: every sample runs on the per-sample engine (exact, but "
-                          f"slower): {why}", RuntimeWarning, stacklevel=4)
+                          f"slower): {why}", RuntimeWarning, stacklevel=level)
         result._per_sample(members)
 
     def _use_numpy(self) -> bool:
@@ -440,12 +499,52 @@ def _samples(columns: tuple[Any, ...]) -> list[tuple]:
     return list(zip(*lists, strict=True))
 
 
+class _LoopArguments:
+    """Sample i's arguments as the loop `for x, y in zip(X, Y)` gets them: a numpy array's
+    rows and numbers as they are (`samples` has them as lists and floats, to read the numbers
+    from)."""
+
+    def __init__(self, arrays: dict[int, Any], samples: list[tuple]) -> None:
+        self.arrays, self.samples = arrays, samples
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int) -> tuple:
+        arrays = self.arrays
+        return tuple(arrays[k][i] if k in arrays else a
+                     for k, a in enumerate(self.samples[i]))
+
+
+def _loop_arguments(columns: tuple[Any, ...], samples: list[tuple]) -> Any:
+    np = sys.modules.get("numpy")
+    if np is None:
+        return samples
+    arrays = {k: c for k, c in enumerate(columns) if isinstance(c, np.ndarray)}
+    return _LoopArguments(arrays, samples) if arrays else samples
+
+
+class _Draws(Exception):
+    """The function drew a random number (see batch_check.py)."""
+
+
+_DRAWS = ("the function draws random numbers (random, numpy.random), and in the loop each "
+          "sample gets its own draws")
+
+
+def _no_draws(before: tuple) -> None:
+    from stepgrad.batch_check import random_state, same_random_state
+
+    if not same_random_state(before, random_state()):
+        raise _Draws
+
+
 def _flatten(obj: Any, nums: list[Any], key: list[Any], i: int) -> None:
     if type(obj) is float or (isinstance(obj, Real) and not isinstance(obj, bool)):
         if isinstance(obj, Value):  # pragma: no cover (a Value is not a Real)
             raise TypeError
         nums.append(obj)
-        key.append(0)
+        key.append(type(obj))  # an int and a float are recorded apart (the loop can tell them)
     elif type(obj) is list or type(obj) is tuple:
         key.append((type(obj) is list, len(obj)))
         for x in obj:
