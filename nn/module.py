@@ -162,7 +162,9 @@ class Module:
 
         Floats are written so that `load` gives back exactly the same numbers. The file is
         written under a new temporary name in the same folder and then renamed, so an existing
-        file is replaced whole or not at all. `path` is a file name (str or pathlib.Path).
+        file is replaced whole or not at all. `path` is a file name (str or pathlib.Path). A
+        symbolic link is written through (the file it points to is replaced, as torch.save
+        does); a path that is not a regular file (a pipe, a device, a socket) is refused.
         """
         owner = f"{type(self).__name__}.save"
         serialization.check_path(owner, path)
