@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from stepgrad import Value
-from stepgrad.nn import _argcheck, limits
+from stepgrad.nn import _argcheck, limits, seeding
 from stepgrad.nn.activations import activation as find_activation
 from stepgrad.nn.module import Module
 from stepgrad.value import describe, too_large
@@ -80,8 +80,14 @@ def _memory(sizes: Sequence[int]) -> int:
                for m, n in zip(sizes[:-1], sizes[1:], strict=True))
 
 
-def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
-    return rng if rng is not None else random.Random(seed)
+def _rng(seed: Any, rng: random.Random | None) -> random.Random:
+    """`rng` if given; else the shared generator when no seed was given; else a private one
+    seeded with `seed` (None: a fresh, unpredictable one)."""
+    if rng is not None:
+        return rng
+    if seed is seeding.SHARED:
+        return seeding.generator()
+    return random.Random(seed)
 
 
 def _resolve(act: str, nonlin: bool | None) -> str:
@@ -97,7 +103,11 @@ class Neuron(Module):
         nin: number of inputs.
         activation: 'relu' (default), 'tanh', 'sigmoid', 'linear', 'leaky_relu' or 'elu'.
         nonlin: micrograd's switch, kept for familiarity: True means relu, False linear.
-        seed: seeds a private random generator, so the same seed gives the same weights.
+        seed: seeds a private random generator, so the same seed gives the same weights
+            (None: an unpredictable one). Not given, the weights come from stepgrad.nn's
+            shared generator (seeded with 0 at import; `stepgrad.nn.manual_seed` sets it):
+            the same program gives the same weights, but each new Neuron gets new ones, so
+            micrograd's `[Neuron(nin) for _ in range(nout)]` makes neurons that differ.
         rng: a random.Random to draw from instead (Layer and MLP pass theirs).
         name: the label prefix of the parameters ('L1.n2' inside an MLP).
 
@@ -114,7 +124,7 @@ class Neuron(Module):
         activation: str = "relu",
         *,
         nonlin: bool | None = None,
-        seed: int | None = DEFAULT_SEED,
+        seed: int | None = seeding.SHARED,
         rng: random.Random | None = None,
         name: str = "n",
     ) -> None:
@@ -164,7 +174,12 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons that all read the same `nin` inputs.
 
-    Calling it returns a list of nout Values, or a single Value when nout is 1.
+    Calling it returns a list of nout Values, or a single Value when nout is 1. `activation`,
+    `nonlin` and `name` are the Neuron's (parameters are labelled 'L1.n2.w1' unless `name`
+    says otherwise). With `seed=` the weights come from a private generator seeded with it
+    (None: an unpredictable one); without it, from stepgrad.nn's shared generator (seeded with
+    0 at import, set by `stepgrad.nn.manual_seed`), so two Layers made without a seed differ,
+    and the same program still builds the same ones.
 
     >>> layer = Layer(3, 2, activation="tanh", seed=0)
     >>> layer
@@ -180,7 +195,7 @@ class Layer(Module):
         activation: str = "relu",
         *,
         nonlin: bool | None = None,
-        seed: int | None = DEFAULT_SEED,
+        seed: int | None = seeding.SHARED,
         rng: random.Random | None = None,
         name: str = "L1",
     ) -> None:
