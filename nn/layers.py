@@ -27,7 +27,7 @@ from typing import Any
 
 from stepgrad import Value
 from stepgrad.nn import _argcheck, limits, seeding
-from stepgrad.nn.activations import activation as find_activation
+from stepgrad.nn.activations import ACTIVATIONS, canonical
 from stepgrad.nn.module import Module
 from stepgrad.value import describe, too_large
 from stepgrad.words import plural
@@ -132,8 +132,8 @@ class Neuron(Module):
         limits.check("Neuron", (nin,), nin + 1, limits.PARAMETER_BYTES * (nin + 1)
                      + limits.NEURON_BYTES, "use fewer inputs")
         self.nin = nin
-        self.activation = _resolve(activation, nonlin)
-        self._act = find_activation(self.activation)
+        self.activation = canonical(_resolve(activation, nonlin), "Neuron")
+        self._act = ACTIVATIONS[self.activation]
         self.name = name
         r = _rng(seed, rng)
         self.w = [Value(r.uniform(-1.0, 1.0), label=f"{name}.w{i}") for i in range(1, nin + 1)]
@@ -203,8 +203,8 @@ class Layer(Module):
         nout = _argcheck.size("Layer", "nout", nout)
         limits.check("Layer", (nin, nout), nout * (nin + 1), _memory([nin, nout]),
                      "use fewer inputs or neurons")
+        act = canonical(_resolve(activation, nonlin), "Layer")
         r = _rng(seed, rng)
-        act = _resolve(activation, nonlin)
         self.nin, self.nout, self.activation, self.name = nin, nout, act, name
         self.neurons = [
             Neuron(nin, act, rng=r, name=f"{name}.n{j}") for j in range(1, nout + 1)
@@ -262,8 +262,8 @@ class MLP(Module):
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         # all of them before any layer is built
         nouts = [_argcheck.size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
-        find_activation(activation)
-        find_activation(output_activation)
+        activation = canonical(activation, "MLP")
+        output_activation = canonical(output_activation, "MLP", "output_activation")
         r = random.Random(seed)
         sizes = [nin, *nouts]
         # count first (a weight per input and a bias per neuron), before building any layer
