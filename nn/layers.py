@@ -55,8 +55,41 @@ def check_inputs(x: Any, nin: int, who: str) -> Sequence[Input]:
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
         raise TypeError(f"{who} expects a list of {nin} numbers, got {describe(x)}")
     if len(x) != nin:
+        if _many_samples(x):
+            raise ValueError(_samples_message(x, nin, who))
         raise ValueError(f"{who} expects {plural(nin, 'input')}, got {len(x)}")
-    return [xi if type(xi) is Value else _number(xi, who, i) for i, xi in enumerate(x, start=1)]
+    try:
+        return [xi if type(xi) is Value else _number(xi, who, i)
+                for i, xi in enumerate(x, start=1)]
+    except TypeError:
+        if _many_samples(x):  # (looked at only when something is wrong)
+            raise TypeError(_samples_message(x, nin, who)) from None
+        raise
+
+
+def _many_samples(x: Any) -> bool:
+    """True when every item of `x` is itself a list (or an array row): the whole data set."""
+    def row(xi: Any) -> bool:
+        return (not isinstance(xi, (Value, str, bytes, Mapping)) and not _argcheck.is_number(xi)
+                and hasattr(xi, "__len__"))
+
+    try:
+        return len(x) > 0 and all(row(xi) for xi in x)
+    except Exception:  # an odd sequence that fails when walked: say nothing more
+        return False
+
+
+def _samples_message(x: Any, nin: int, who: str) -> str:
+    """A model called on the whole data set, as in PyTorch: say to call it on each sample."""
+    shape = getattr(x, "shape", None)
+    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+        got = f"an array of shape {tuple(shape)}"  # (torch.Size is a tuple too)
+    else:
+        kind = type(x[0]).__name__ if isinstance(x[0], (list, tuple)) else "row"
+        got = f"a {type(x).__name__} of {plural(len(x), kind)}"
+    return (f"{who} takes one sample at a time (a list of {plural(nin, 'number')}), but got "
+            f"{got}: the whole data set? Call it on each sample, [model(x) for x in X], or "
+            "use stepgrad.batched to run it on all of them at once")
 
 
 def _number(xi: Any, who: str, i: int) -> float:
