@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import warnings
@@ -19,6 +20,7 @@ import warnings
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from stepgrad import Value
 from stepgrad.nn import MLP, SGD, ExponentialLR, Layer, Module, Neuron, StepLR, manual_seed, seeding
@@ -154,8 +156,6 @@ def test_the_shared_generator_restarts_with_manual_seed():
 @given(seed=st.integers(min_value=-(2**70), max_value=2**70))
 @settings(max_examples=25, deadline=None)
 def test_manual_seed_gives_the_same_weights_as_a_generator_seeded_alike(seed):
-    import random
-
     manual_seed(seed)
     r = random.Random(seed)
     assert weights(Neuron(3, "linear")) == [r.uniform(-1.0, 1.0) for _ in range(3)] + [0.0]
@@ -396,3 +396,56 @@ def test_get_last_lr_is_a_list_as_in_torch():
             ours.step()
             assert type(ours.get_last_lr()) is type(tsched.get_last_lr()) is list
             assert ours.get_last_lr() == tsched.get_last_lr()
+
+
+# ----- the shared generator, whatever the order of calls ----------------------------------------
+
+class SharedGeneratorMachine(RuleBasedStateMachine):
+    """Any mix of manual_seed, seeded and unseeded Neurons and Layers, and MLPs: the unseeded
+    ones take exactly the next numbers of one generator seeded by the last manual_seed (a
+    mirror random.Random here), and nothing else draws from it."""
+
+    def __init__(self):
+        super().__init__()
+        manual_seed(0)
+        self.mirror = random.Random(0)
+        self.made = []
+
+    @rule(seed=st.integers(-5, 5))
+    def reseed(self, seed):
+        manual_seed(seed)
+        self.mirror = random.Random(seed)
+        self.made = []  # (the same seed again gives the same neurons again, on purpose)
+
+    @rule(nin=st.integers(1, 4))
+    def unseeded_neuron(self, nin):
+        n = Neuron(nin, "linear")
+        assert weights(n) == [self.mirror.uniform(-1.0, 1.0) for _ in range(nin)] + [0.0]
+        self.made.append(tuple(weights(n)))
+
+    @rule(nin=st.integers(1, 3), nout=st.integers(1, 3))
+    def unseeded_layer(self, nin, nout):
+        layer = Layer(nin, nout)
+        expected = []
+        for _ in range(nout):
+            expected += [self.mirror.uniform(-1.0, 1.0) for _ in range(nin)] + [0.0]
+        assert weights(layer) == expected
+
+    @rule(nin=st.integers(1, 3), seed=st.integers(0, 3))
+    def seeded_parts_and_mlps(self, nin, seed):
+        Neuron(nin, seed=seed)
+        Layer(nin, 2, seed=seed)
+        Neuron(nin, seed=None)
+        MLP(nin, [2, 1])
+        MLP(nin, [2], seed=seed)
+
+    @invariant()
+    def unseeded_neurons_since_the_last_seed_differ(self):
+        assert len(set(self.made)) == len(self.made)
+
+    def teardown(self):
+        manual_seed(0)
+
+
+TestSharedGenerator = SharedGeneratorMachine.TestCase
+TestSharedGenerator.settings = settings(max_examples=30, stateful_step_count=12, deadline=None)
