@@ -370,6 +370,8 @@ class BatchResult:
 
     def __add__(self, other: Value | float) -> BatchResult:
         """The batch's result plus a term (a Value, such as an L2 penalty, or a number)."""
+        if isinstance(other, BatchResult):
+            raise _two_results("+", self, other)
         out = self._copy()
         term = other.data if isinstance(other, Value) else as_float(other, "+")
         if isinstance(other, Value):
@@ -384,6 +386,8 @@ class BatchResult:
 
     def __sub__(self, other: Value | float) -> BatchResult:
         """The batch's result minus a term (a Value or a number)."""
+        if isinstance(other, BatchResult):
+            raise _two_results("-", self, other)
         if isinstance(other, Value):
             with grad_mode.set_grad_enabled(self.want_grad and grad_mode.is_grad_enabled()):
                 return self + -other
@@ -454,6 +458,18 @@ class BatchResult:
 
 
 # ----- helpers ---------------------------------------------------------------------------
+
+
+def _two_results(op: str, a: BatchResult, b: BatchResult) -> TypeError:
+    """Two batched results are not added: each is a mean over its own samples (its .losses,
+    .fallbacks and .sample(i) would have no meaning for the sum), and calling backward() on
+    each gives the gradient of the sum anyway."""
+    verb, second = ("added", "r2.backward()") if op == "+" else ("subtracted", "(-r2).backward()")
+    return TypeError(
+        f"batched: two batched results cannot be {verb} (r1 {op} r2, with r1 = {a!r}, r2 = "
+        f"{b!r}). Instead call r1.backward(); {second}: the gradients add up in .grad, giving "
+        f"those of r1 {op} r2; r1.data {op} r2.data is its value"
+    )
 
 
 def _sample_gradients(out: Value) -> dict[int, list[Any]]:

@@ -27,6 +27,7 @@ from stepgrad.nn.module import Module
 from stepgrad.nn.optim import SGD, AdaGrad, Adagrad, Adam, Optimizer, RMSProp, RMSprop
 from stepgrad.nn.perceptron import Perceptron, PerceptronResult
 from stepgrad.nn.schedules import ExponentialLR, StepLR
+from stepgrad.nn.seeding import manual_seed
 from stepgrad.nn.serialization import ModelFileError
 
 # Whoever adds an import above also adds its names here (ruff checks that they are exported).
@@ -64,6 +65,7 @@ __all__ = [
     "and_gate",
     "make_moons",
     "make_spiral",
+    "manual_seed",
     "or_gate",
     "xor",
 ]

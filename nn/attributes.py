@@ -63,7 +63,7 @@ def parameters_of(module: Any) -> list[Value]:
     opened in turn. A module that holds itself (or one of the modules holding it) is opened
     only once, so a back reference such as `self.parent` does no harm.
     """
-    from stepgrad.nn.module import Module
+    from stepgrad.nn.module import Module, parameter_list
 
     out: list[Value] = []
     seen_values: set[int] = set()
@@ -76,7 +76,7 @@ def parameters_of(module: Any) -> list[Value]:
                 continue
             opened.add(id(item))
             if type(item).parameters is not Module.parameters:  # it knows its parameters
-                found = item.parameters()
+                found = parameter_list(item)  # a list, also if it yields them
             else:
                 stack += [x for _, x in reversed(parts(item))]
                 continue
@@ -87,6 +87,52 @@ def parameters_of(module: Any) -> list[Value]:
                 seen_values.add(id(p))
                 out.append(p)
     return out
+
+
+def modules_in(module: Any) -> list[Any]:
+    """`module` and every module held in it, at any depth (through parts that write their
+    own `parameters()` too), each once."""
+    found = [module]
+    opened = {id(module)}
+    i = 0
+    while i < len(found):
+        for _, item in parts(found[i]):
+            if _is_module(item) and id(item) not in opened:
+                opened.add(id(item))
+                found.append(item)
+        i += 1
+    return found
+
+
+def parameter_paths(module: Any) -> dict[int, str]:
+    """id(parameter) -> its path from `module`, as PyTorch names it: 'scale', 'hidden.L1.n1.w1'
+    (a part that writes its own `parameters()` gives its `named_parameters()`), each parameter
+    under the first path that reaches it (as `parameters_of` finds it first)."""
+    from stepgrad.nn.module import Module
+
+    names: dict[int, str] = {}
+    opened: set[int] = {id(module)}
+
+    def visit(holder: Any, prefix: str) -> None:
+        for name, item in parts(holder):
+            if not isinstance(item, Module):
+                names.setdefault(id(item), prefix + name)
+            elif id(item) not in opened:
+                opened.add(id(item))
+                if type(item).parameters is not Module.parameters:
+                    for sub, p in item.named_parameters():
+                        names.setdefault(id(p), f"{prefix}{name}.{sub}")
+                else:
+                    visit(item, f"{prefix}{name}.")
+
+    visit(module, "")
+    return names
+
+
+def _is_module(x: Any) -> bool:
+    from stepgrad.nn.module import Module
+
+    return isinstance(x, Module)
 
 
 def describe_parts(module: Any) -> str:

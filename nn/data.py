@@ -1,8 +1,9 @@
 """Small data sets for the demos: logic-gate truth tables, two interleaved moons, a spiral.
 
 Each function returns `(inputs, labels)`: a list of points (lists of floats) and a list of
-labels. Labels are -1 / +1 by default (what the perceptron and the hinge loss use); pass
-`negative=0` for 0 / 1 labels (what a sigmoid output with binary cross-entropy uses).
+labels (ints). Labels are -1 / +1 by default (what the perceptron and the hinge loss use), not
+scikit-learn's 0 / 1; pass `negative=0` for 0 / 1 labels (what a sigmoid output with binary
+cross-entropy uses). Sizes, seeds and noise may be numpy numbers too.
 
 >>> xor()
 ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [-1, 1, 1, -1])
@@ -14,7 +15,10 @@ from __future__ import annotations
 
 import math
 import random
+from numbers import Integral
 from typing import Any
+
+from stepgrad.nn import _argcheck
 
 Points = list[list[float]]
 
@@ -23,25 +27,60 @@ _UNSET: Any = object()  # an argument that was not given
 _CORNERS: Points = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 
 
-def _gate(truth: list[bool], negative: int) -> tuple[Points, list[int]]:
-    if negative not in (-1, 0):
-        raise ValueError(f"negative must be -1 or 0 (the label for 'false'), got {negative!r}")
+def _negative(owner: str, negative: Any) -> int:
+    """The label for 'false' as an int, -1 or 0 (False, 0.0 and numpy's 0 give the int 0)."""
+    if _argcheck.is_number(negative) and negative in (-1, 0):
+        return int(negative)
+    raise ValueError(f"{owner}: negative must be -1 or 0 (the label for 'false'), got "
+                     f"{_argcheck.shown(negative)}")
+
+
+def _count(owner: str, name: str, x: Any) -> int:
+    """A number of points or classes: a whole number >= 2 (numpy's integers too), as an int."""
+    if isinstance(x, Integral) and not _argcheck.is_bool(x):
+        x = int(x)
+    if isinstance(x, bool) or not isinstance(x, int) or x < 2:
+        raise ValueError(f"{owner}: {name} must be a whole number >= 2, got {_argcheck.shown(x)}")
+    return x
+
+
+def _noise(owner: str, noise: Any) -> float:
+    """The standard deviation of the noise: a finite number >= 0 (numpy's too), as a float."""
+    if _argcheck.is_number(noise) and not _argcheck.is_bool(noise):
+        try:
+            value = float(noise)
+        except OverflowError:  # an int too large for a float
+            value = math.inf
+        if 0.0 <= value < math.inf:
+            return value
+    raise ValueError(f"{owner}: noise must be a number >= 0, got {_argcheck.shown(noise)}")
+
+
+def _seed(seed: Any) -> Any:
+    """A seed for random.Random: numpy's integers become ints (it refuses them)."""
+    if isinstance(seed, Integral) and not _argcheck.is_bool(seed):
+        return int(seed)
+    return seed
+
+
+def _gate(truth: list[bool], negative: int, owner: str) -> tuple[Points, list[int]]:
+    negative = _negative(owner, negative)
     return [list(p) for p in _CORNERS], [1 if t else negative for t in truth]
 
 
 def xor(negative: int = -1) -> tuple[Points, list[int]]:
     """x1 XOR x2: true when exactly one input is 1. Not linearly separable."""
-    return _gate([False, True, True, False], negative)
+    return _gate([False, True, True, False], negative, "xor")
 
 
 def and_gate(negative: int = -1) -> tuple[Points, list[int]]:
     """x1 AND x2: true only when both inputs are 1."""
-    return _gate([False, False, False, True], negative)
+    return _gate([False, False, False, True], negative, "and_gate")
 
 
 def or_gate(negative: int = -1) -> tuple[Points, list[int]]:
     """x1 OR x2: true when at least one input is 1."""
-    return _gate([False, True, True, True], negative)
+    return _gate([False, True, True, True], negative, "or_gate")
 
 
 def make_moons(
@@ -56,7 +95,9 @@ def make_moons(
     """Two interleaving half circles, a classic set that no straight line separates.
 
     `n` points (100 if not given); scikit-learn's names `n_samples` and `random_state` work
-    too, for `n` and `seed`.
+    too, for `n` and `seed`. Unlike scikit-learn's (0 and 1), the labels are -1 and +1 by
+    default, as the hinge loss and the perceptron want; `negative=0` gives 0 and 1, as
+    `binary_cross_entropy` wants (and as an accuracy `round(p.data) == t` after a sigmoid needs).
 
     The upper moon is the half circle (cos t, sin t) for t in [0, pi] and gets label
     `negative` (-1 by default); the lower one, (1 - cos t, 0.5 - sin t), gets +1. Each point
@@ -68,19 +109,18 @@ def make_moons(
     (6, [-1, -1, -1, 1, 1, 1])
     >>> make_moons(10, seed=3) == make_moons(10, seed=3)
     True
+    >>> sorted(set(make_moons(6, negative=0)[1]))
+    [0, 1]
     """
     n_name = "n"
     if n_samples is not _UNSET:
         n, n_name = _alias("n", n, 100, "n_samples", n_samples), "n_samples"
     if random_state is not _UNSET:
         seed = _alias("seed", seed, 0, "random_state", random_state)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"make_moons: {n_name} must be a whole number >= 2, got {n!r}")
-    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"make_moons: noise must be a number >= 0, got {noise!r}")
-    if negative not in (-1, 0):
-        raise ValueError(f"negative must be -1 or 0 (the label for 'false'), got {negative!r}")
-    rng = random.Random(seed)
+    n = _count("make_moons", n_name, n)
+    noise = _noise("make_moons", noise)
+    negative = _negative("make_moons", negative)
+    rng = random.Random(_seed(seed))
     n_upper = n // 2
     n_lower = n - n_upper
     samples: list[tuple[list[float], int]] = []
@@ -124,14 +164,10 @@ def make_spiral(
     >>> make_spiral(5, seed=2) == make_spiral(5, seed=2)
     True
     """
-    if isinstance(n_per_class, bool) or not isinstance(n_per_class, int) or n_per_class < 2:
-        raise ValueError(f"make_spiral: n_per_class must be a whole number >= 2, got "
-                         f"{n_per_class!r}")
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"make_spiral: classes must be a whole number >= 2, got {classes!r}")
-    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"make_spiral: noise must be a number >= 0, got {noise!r}")
-    rng = random.Random(seed)
+    n_per_class = _count("make_spiral", "n_per_class", n_per_class)
+    classes = _count("make_spiral", "classes", classes)
+    noise = _noise("make_spiral", noise)
+    rng = random.Random(_seed(seed))
     samples: list[tuple[list[float], int]] = []
     for c in range(classes):
         for i in range(n_per_class):

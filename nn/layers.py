@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from stepgrad import Value
-from stepgrad.nn import _argcheck, limits
-from stepgrad.nn.activations import activation as find_activation
+from stepgrad.nn import _argcheck, limits, seeding
+from stepgrad.nn.activations import ACTIVATIONS, canonical
 from stepgrad.nn.module import Module
 from stepgrad.value import describe, too_large
 from stepgrad.words import plural
@@ -55,8 +55,41 @@ def check_inputs(x: Any, nin: int, who: str) -> Sequence[Input]:
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
         raise TypeError(f"{who} expects a list of {nin} numbers, got {describe(x)}")
     if len(x) != nin:
+        if _many_samples(x):
+            raise ValueError(_samples_message(x, nin, who))
         raise ValueError(f"{who} expects {plural(nin, 'input')}, got {len(x)}")
-    return [xi if type(xi) is Value else _number(xi, who, i) for i, xi in enumerate(x, start=1)]
+    try:
+        return [xi if type(xi) is Value else _number(xi, who, i)
+                for i, xi in enumerate(x, start=1)]
+    except TypeError:
+        if _many_samples(x):  # (looked at only when something is wrong)
+            raise TypeError(_samples_message(x, nin, who)) from None
+        raise
+
+
+def _many_samples(x: Any) -> bool:
+    """True when every item of `x` is itself a list (or an array row): the whole data set."""
+    def row(xi: Any) -> bool:
+        return (not isinstance(xi, (Value, str, bytes, Mapping)) and not _argcheck.is_number(xi)
+                and hasattr(xi, "__len__"))
+
+    try:
+        return len(x) > 0 and all(row(xi) for xi in x)
+    except Exception:  # an odd sequence that fails when walked: say nothing more
+        return False
+
+
+def _samples_message(x: Any, nin: int, who: str) -> str:
+    """A model called on the whole data set, as in PyTorch: say to call it on each sample."""
+    shape = getattr(x, "shape", None)
+    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+        got = f"an array of shape {tuple(shape)}"  # (torch.Size is a tuple too)
+    else:
+        kind = type(x[0]).__name__ if isinstance(x[0], (list, tuple)) else "row"
+        got = f"a {type(x).__name__} of {plural(len(x), kind)}"
+    return (f"{who} takes one sample at a time (a list of {plural(nin, 'number')}), but got "
+            f"{got}: the whole data set? Call it on each sample, [model(x) for x in X], or "
+            "use stepgrad.batched to run it on all of them at once")
 
 
 def _number(xi: Any, who: str, i: int) -> float:
@@ -80,8 +113,14 @@ def _memory(sizes: Sequence[int]) -> int:
                for m, n in zip(sizes[:-1], sizes[1:], strict=True))
 
 
-def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
-    return rng if rng is not None else random.Random(seed)
+def _rng(seed: Any, rng: random.Random | None) -> random.Random:
+    """`rng` if given; else the shared generator when no seed was given; else a private one
+    seeded with `seed` (None: a fresh, unpredictable one)."""
+    if rng is not None:
+        return rng
+    if seed is seeding.SHARED:
+        return seeding.generator()
+    return random.Random(seed)
 
 
 def _resolve(act: str, nonlin: bool | None) -> str:
@@ -97,7 +136,11 @@ class Neuron(Module):
         nin: number of inputs.
         activation: 'relu' (default), 'tanh', 'sigmoid', 'linear', 'leaky_relu' or 'elu'.
         nonlin: micrograd's switch, kept for familiarity: True means relu, False linear.
-        seed: seeds a private random generator, so the same seed gives the same weights.
+        seed: seeds a private random generator, so the same seed gives the same weights
+            (None: an unpredictable one). Not given, the weights come from stepgrad.nn's
+            shared generator (seeded with 0 at import; `stepgrad.nn.manual_seed` sets it):
+            the same program gives the same weights, but each new Neuron gets new ones, so
+            micrograd's `[Neuron(nin) for _ in range(nout)]` makes neurons that differ.
         rng: a random.Random to draw from instead (Layer and MLP pass theirs).
         name: the label prefix of the parameters ('L1.n2' inside an MLP).
 
@@ -114,7 +157,7 @@ class Neuron(Module):
         activation: str = "relu",
         *,
         nonlin: bool | None = None,
-        seed: int | None = DEFAULT_SEED,
+        seed: int | None = seeding.SHARED,
         rng: random.Random | None = None,
         name: str = "n",
     ) -> None:
@@ -122,8 +165,8 @@ class Neuron(Module):
         limits.check("Neuron", (nin,), nin + 1, limits.PARAMETER_BYTES * (nin + 1)
                      + limits.NEURON_BYTES, "use fewer inputs")
         self.nin = nin
-        self.activation = _resolve(activation, nonlin)
-        self._act = find_activation(self.activation)
+        self.activation = canonical(_resolve(activation, nonlin), "Neuron")
+        self._act = ACTIVATIONS[self.activation]
         self.name = name
         r = _rng(seed, rng)
         self.w = [Value(r.uniform(-1.0, 1.0), label=f"{name}.w{i}") for i in range(1, nin + 1)]
@@ -164,7 +207,12 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons that all read the same `nin` inputs.
 
-    Calling it returns a list of nout Values, or a single Value when nout is 1.
+    Calling it returns a list of nout Values, or a single Value when nout is 1. `activation`,
+    `nonlin` and `name` are the Neuron's (parameters are labelled 'L1.n2.w1' unless `name`
+    says otherwise). With `seed=` the weights come from a private generator seeded with it
+    (None: an unpredictable one); without it, from stepgrad.nn's shared generator (seeded with
+    0 at import, set by `stepgrad.nn.manual_seed`), so two Layers made without a seed differ,
+    and the same program still builds the same ones.
 
     >>> layer = Layer(3, 2, activation="tanh", seed=0)
     >>> layer
@@ -180,7 +228,7 @@ class Layer(Module):
         activation: str = "relu",
         *,
         nonlin: bool | None = None,
-        seed: int | None = DEFAULT_SEED,
+        seed: int | None = seeding.SHARED,
         rng: random.Random | None = None,
         name: str = "L1",
     ) -> None:
@@ -188,8 +236,8 @@ class Layer(Module):
         nout = _argcheck.size("Layer", "nout", nout)
         limits.check("Layer", (nin, nout), nout * (nin + 1), _memory([nin, nout]),
                      "use fewer inputs or neurons")
+        act = canonical(_resolve(activation, nonlin), "Layer")
         r = _rng(seed, rng)
-        act = _resolve(activation, nonlin)
         self.nin, self.nout, self.activation, self.name = nin, nout, act, name
         self.neurons = [
             Neuron(nin, act, rng=r, name=f"{name}.n{j}") for j in range(1, nout + 1)
@@ -247,8 +295,8 @@ class MLP(Module):
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         # all of them before any layer is built
         nouts = [_argcheck.size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
-        find_activation(activation)
-        find_activation(output_activation)
+        activation = canonical(activation, "MLP")
+        output_activation = canonical(output_activation, "MLP", "output_activation")
         r = random.Random(seed)
         sizes = [nin, *nouts]
         # count first (a weight per input and a bias per neuron), before building any layer

@@ -691,6 +691,8 @@ def _in_base(terms: list[Value | float], base: float, label: str, name: str) -> 
     out = _total(terms) if terms else Value(0.0)
     if base != math.e:
         out = out / math.log(base)
+    if out.data == 0.0:  # -(1 * log 1) is -0.0: show a sure outcome's 0 as 0.0. (out is a
+        out.data = 0.0   # new node: no local gradient depends on its own number)
     out.label = label
     return out
 

@@ -22,9 +22,11 @@ checked when loading, override `describe()` too; everything else works on `param
 
 from __future__ import annotations
 
+import functools
 import os
 import reprlib
-from collections.abc import Iterable, Mapping
+import types
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from stepgrad import Value, passes
@@ -58,6 +60,60 @@ def zero_grads(owner: str, params: Iterable[Value], set_to_none: Any) -> None:
             p.grad = 0.0  # a computed zero, as torch's grad.zero_()
 
 
+def parameter_list(module: Any) -> list[Value]:
+    """`module.parameters()` as a list, taken once, whether it returns a list or yields (as
+    PyTorch's does); anything in it that is not a Value is an error naming the class."""
+    owner = f"{type(module).__name__}.parameters()"
+    given = module.parameters()
+    if isinstance(given, list) and all(type(p) is Value for p in given):
+        return list(given)  # the usual case, quickly (a copy: the caller may keep it)
+    if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
+        what = "nothing (None)" if given is None else _argcheck.kind(given)
+        raise TypeError(
+            f"{owner} must return the model's Values (a list such as [self.w, self.b], or "
+            f"yield them), but it returned {what}"
+        )
+    found = list(given)
+    for i, p in enumerate(found, start=1):
+        if not isinstance(p, Value):
+            hint = (" (a model, not a Value: give its parameters, as in "
+                    "`yield from self.layer1.parameters()`)" if isinstance(p, Module) else "")
+            raise TypeError(
+                f"{owner} must give Values only, but item {i} is {_argcheck.kind(p)}{hint}"
+            )
+    return found
+
+
+class on_a_model:  # noqa: N801 (used as a decorator, as functools.cached_property is)
+    """A method that works on a model, called on its class by mistake (`MLP.load(path)`,
+    as Keras' load_model) says to make the model first, instead of Python's "missing 1
+    required positional argument". `Module.load(model, path)` still works."""
+
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, model: Any, cls: type | None = None) -> Callable[..., Any]:
+        if model is not None:
+            return types.MethodType(self.method, model)
+        method, owner = self.method, cls or Module
+
+        @functools.wraps(method)
+        def on_the_class(*args: Any, **kwargs: Any) -> Any:
+            if args and isinstance(args[0], Module):
+                return method(*args, **kwargs)
+            name, verb = owner.__name__, method.__name__
+            given = args[0] if args else kwargs.get("path", "model.json")
+            path = repr(os.fspath(given)) if isinstance(given, (str, os.PathLike)) else "path"
+            raise TypeError(
+                f"{name}.{verb}() is called on a model, not on the class {name}: first make "
+                f"a model of the same shape as the saved one (the same arguments), then "
+                f"{verb} into it: model = {name}(...); model.{verb}({path})"
+            )
+
+        return on_the_class
+
+
 class Module:
     """Base class of `Neuron`, `Layer`, `MLP` and your own models.
 
@@ -85,6 +141,23 @@ class Module:
         """
         return attributes.parameters_of(self)
 
+    training: bool = True  # as PyTorch's; set by train() and eval()
+
+    def train(self, mode: bool = True) -> Module:
+        """Mark the module (and every part of it) as training, as PyTorch's model.train();
+        returns the module. `training` changes nothing in stepgrad's own layers (they have
+        no dropout or batch norm); your `forward` may read `self.training`."""
+        mode = _argcheck.flag(f"{type(self).__name__}.train", "mode", mode)
+        for module in attributes.modules_in(self):
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Mark the module (and every part of it) as evaluating: the same as train(False), as
+        PyTorch's model.eval(); returns the module. It changes nothing in stepgrad's own
+        layers: to build no graph when you only predict, use `with stepgrad.no_grad():`."""
+        return self.train(False)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """model(x) runs model.forward(x), as in PyTorch and DeZero."""
         forward = getattr(type(self), "forward", None)
@@ -106,22 +179,32 @@ class Module:
         As `Optimizer.zero_grad`: set_to_none=True (the default, as in PyTorch) makes them
         "not computed yet"; set_to_none=False makes each computed one 0.0.
         """
-        zero_grads(f"{type(self).__name__}.zero_grad", self.parameters(), set_to_none)
+        zero_grads(f"{type(self).__name__}.zero_grad", parameter_list(self), set_to_none)
 
     def num_parameters(self) -> int:
         """How many numbers this module learns."""
-        return len(self.parameters())
+        return len(parameter_list(self))
 
     def describe(self) -> dict[str, Any]:
         """The module's shape as plain data; saved with the weights and checked on load."""
         return {"type": type(self).__name__, "parameters": self.num_parameters()}
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, parameter) pairs: the parameters' labels, or p1, p2, ... if those clash."""
-        params = self.parameters()
+        """(name, parameter) pairs: the parameters' labels, or p1, p2, ... if those clash.
+
+        A model whose parameters are found in its attributes (it writes no `parameters()`)
+        names them by where they are when their labels clash or are missing, as PyTorch:
+        'hidden.L1.n1.w1' is the parameter labelled 'L1.n1.w1' in the part `self.hidden`.
+        """
+        params = parameter_list(self)
         labels = [p.label for p in params]
         if all(labels) and len(set(labels)) == len(labels):
             return list(zip(labels, params, strict=True))
+        if type(self).parameters is Module.parameters:
+            paths = attributes.parameter_paths(self)
+            names = [paths.get(id(p), "") for p in params]
+            if all(names) and len(set(names)) == len(names):
+                return list(zip(names, params, strict=True))
         return [(f"p{i}", p) for i, p in enumerate(params, start=1)]
 
     def state_dict(self) -> dict[str, float]:
@@ -162,12 +245,15 @@ class Module:
 
         Floats are written so that `load` gives back exactly the same numbers. The file is
         written under a new temporary name in the same folder and then renamed, so an existing
-        file is replaced whole or not at all. `path` is a file name (str or pathlib.Path).
+        file is replaced whole or not at all. `path` is a file name (str or pathlib.Path). A
+        symbolic link is written through (the file it points to is replaced, as torch.save
+        does); a path that is not a regular file (a pipe, a device, a socket) is refused.
         """
         owner = f"{type(self).__name__}.save"
         serialization.check_path(owner, path)
         serialization.write_model_file(path, self.describe(), self.state_dict(), owner)
 
+    @on_a_model
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Load parameters saved by `save` into this model (returns the model itself).
 

@@ -50,10 +50,20 @@ class LRSchedule:
         raise NotImplementedError
 
     def get_lr(self) -> float:
-        """The learning rate the optimiser uses now."""
+        """The learning rate the optimiser uses now, a number (`get_last_lr()[0]`)."""
         return self.optimizer.lr
 
-    get_last_lr = get_lr  # torch's name for the same thing
+    def get_last_lr(self) -> list[float]:
+        """The learning rate the optimiser uses now, in a list, as torch gives it (one number
+        per parameter group; a stepgrad optimiser has one group): `sched.get_last_lr()[0]`.
+
+        >>> from stepgrad import Value
+        >>> from stepgrad.nn.optim import SGD
+        >>> schedule = ExponentialLR(SGD([Value(1.0)], lr=0.5), gamma=0.5)
+        >>> schedule.step(); schedule.get_last_lr()
+        [0.25]
+        """
+        return [self.optimizer.lr]
 
     @property
     def lr(self) -> float:

@@ -192,7 +192,9 @@ def write_model_file(
 
     The temporary file has an unpredictable name and is created exclusively (it can never be
     a file or link someone planted there), so a crash never leaves half a file and a failure
-    leaves no temporary file behind.
+    leaves no temporary file behind. A symbolic link is written through (the file it points
+    to is replaced, next to which the temporary file is made), as torch.save does; a path that
+    is not a regular file (a pipe, a device, a socket) is refused (`save_destination`).
     """
     check_path(owner, path)
     target = check_name(owner, path)
@@ -207,9 +209,10 @@ def write_model_file(
         raise path_error(IsADirectoryError, errno.EISDIR,
                          f"{owner}: {_quoted(target)} ends with a slash, so it names a folder; "
                          f"give a file name, such as {_example(target)}")
+    destination = save_destination(owner, target)
     document = {"format": FORMAT, "version": VERSION, "model": description, "parameters": state}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    folder, base = os.path.split(os.path.abspath(target))
+    folder, base = os.path.split(os.path.abspath(destination))
     import tempfile  # here, so that importing stepgrad.nn stays fast
 
     try:  # O_CREAT | O_EXCL (and O_NOFOLLOW), a random name, mode 0600
@@ -222,8 +225,8 @@ def write_model_file(
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
+        os.chmod(tmp, _file_mode(destination))
+        os.replace(tmp, destination)
     except BaseException as error:
         try:
             os.unlink(tmp)
@@ -232,6 +235,48 @@ def write_model_file(
         if isinstance(error, OSError):
             raise os_error(owner, error, target, saving=True) from None
         raise
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def save_destination(owner: str, target: str) -> str:
+    """The file a save to `target` replaces: `target` itself, or, for a symbolic link, the
+    file the link points to (so the link stays a link, as with torch.save).
+
+    Anything there that is not a regular file (a named pipe, a device such as /dev/null, a
+    socket) is refused with an OSError naming the path, and nothing is touched: replacing it
+    would destroy it (as root, even /dev/null). A chain of links that never ends is refused too.
+    """
+    destination = os.path.realpath(target) if os.path.islink(target) else target
+    try:
+        mode = os.stat(destination).st_mode
+    except FileNotFoundError:
+        mode = None  # a new file (or a link to a file not made yet): fine
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise path_error(OSError, errno.ELOOP,
+                             f"{owner}: cannot save to {_quoted(target)}: it is a symbolic "
+                             "link that leads round in a circle; nothing was written") from None
+        raise os_error(owner, error, target, saving=True) from None
+    if mode is None or stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # (a folder: named later)
+        if mode is None and destination != target and not os.path.isdir(
+                os.path.dirname(os.path.abspath(destination))):
+            raise path_error(FileNotFoundError, errno.ENOENT,
+                             f"{owner}: cannot save to {_quoted(target)}: it is a link to "
+                             f"{_quoted(destination)}, whose folder does not exist")
+        return destination
+    what = next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
+    link = f" (a link to {_quoted(destination)})" if destination != target else ""
+    raise path_error(OSError, None,
+                     f"{owner}: cannot save to {_quoted(target)}{link}: it is {what}, not a "
+                     "regular file, so it was left as it is and nothing was written; give "
+                     "the name of a model file, such as 'model.json'")
 
 
 def _file_mode(target: str) -> int:

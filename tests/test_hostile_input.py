@@ -397,8 +397,9 @@ def test_a_model_takes_a_numpy_row():
     np = pytest.importorskip("numpy")
     model = MLP(2, [3, 1])
     assert model(np.array([0.5, -1.0])).data == model([0.5, -1.0]).data
-    with pytest.raises(ValueError, match="^MLP expects 2 inputs, got 1$"):
-        model(np.zeros((1, 2)))
+    with pytest.raises(ValueError, match=r"^MLP takes one sample at a time \(a list of 2 "
+                                         r"numbers\), but got an array of shape \(1, 2\)"):
+        model(np.zeros((1, 2)))  # a batch of one sample, as PyTorch takes it
 
 
 # ----- sequences in nn ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ def lrs(make_schedule, epochs=10, lr=0.1):
     out = []
     for _ in range(epochs):
         out.append(schedule.get_lr())
+        assert schedule.get_last_lr() == [out[-1]]
         opt.step()
         schedule.step()
     return out
@@ -36,7 +37,8 @@ def test_schedule_changes_the_optimizer_lr_and_reports_it():
     opt = Adam([Value(1.0)], lr=0.01)
     schedule = ExponentialLR(opt, gamma=0.9)
     schedule.step()
-    assert opt.lr == schedule.lr == schedule.get_lr() == schedule.get_last_lr() == 0.01 * 0.9
+    assert opt.lr == schedule.lr == schedule.get_lr() == 0.01 * 0.9
+    assert schedule.get_last_lr() == [0.01 * 0.9]  # a list, as torch's
     assert schedule.base_lr == 0.01 and schedule.last_epoch == 1
 
 
