@@ -916,6 +916,11 @@ def _check_inputs(op: str, parents: object, local: object) -> None:
 
 _ADD_AN_OPERATION = ("To add an operation, make it with Op(name, forward, grads): see \"Add "
                      "your own operation\" in the README.")
+_NO_BACKWARD = ("a Value has no _backward: stepgrad keeps no backward function per node, as "
+                "micrograd does. Each node keeps its local gradients, and backward() multiplies "
+                "them. " + _ADD_AN_OPERATION)
+
+
 def _no_backward_to_call(v: Value) -> str:
     """The error for reading `o._backward` (to call it), micrograd's way to step by hand."""
     o = v.label if v.label.isidentifier() else "out"
@@ -946,11 +951,6 @@ def _backward_options(v: Value, retain_graph: object, create_graph: object,
             f"For the gradients of some values only, use stepgrad.grad({y}, [a, b]): it returns "
             "them and changes no .grad"
         )
-
-
-_NO_BACKWARD = ("a Value has no _backward: stepgrad keeps no backward function per node, as "
-                "micrograd does. Each node keeps its local gradients, and backward() multiplies "
-                "them. " + _ADD_AN_OPERATION)
 
 
 def _looks_like_children(label: object) -> bool:
