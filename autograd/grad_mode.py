@@ -19,11 +19,13 @@ that ends is over for every copy too, so no copy can keep grad mode off for good
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from types import TracebackType
+from typing import Any, TypeVar, overload
 
 __all__ = ["enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]
 
@@ -118,23 +120,110 @@ def _leave(frame: _Frame) -> None:
     _frame.set(frame.outer)
 
 
-@contextmanager
-def _mode(enabled: bool) -> Iterator[None]:
-    frame = _open(enabled, bare=False)
-    try:
-        yield
-    finally:
-        _leave(frame)
+class GradModeBlock:
+    """A `no_grad()` or `enable_grad()` block: `with no_grad():`, and a decorator.
+
+    As a decorator (`@no_grad()` or `@no_grad`), each call of the function runs inside a block
+    of its own; for a generator function, each step of the generator does (each `next()`, as
+    PyTorch does), so the body never runs outside the block. An async function is refused:
+    write `with no_grad():` inside it.
+    """
+
+    __slots__ = ("enabled", "_frames")
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._frames: list[_Frame] = []  # one per __enter__ not yet left (a block may be reused)
+
+    def __enter__(self) -> None:
+        self._frames.append(_open(self.enabled, bare=False))
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        frames = self._frames
+        if not frames:
+            raise RuntimeError(f"{self!r}: the block was left without being entered")
+        mine = frames[-1]
+        frame = _frame.get()
+        while frame is not None:  # the innermost frame of this block in this context
+            if any(f is frame for f in frames):
+                mine = frame
+                break
+            frame = frame.outer
+        frames[:] = [f for f in frames if f is not mine]
+        _leave(mine)
+
+    def __call__(self, func: F) -> F:
+        return _decorated(func, self.enabled, repr(self))
+
+    def __repr__(self) -> str:
+        return "enable_grad()" if self.enabled else "no_grad()"
 
 
-def no_grad() -> AbstractContextManager[None]:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _decorated(func: F, enabled: bool, name: str) -> F:
+    """`func` with each call (each step, for a generator function) inside a block."""
+    if not callable(func):
+        raise TypeError(f"{name[:-2]}: takes no argument, or the function it decorates "
+                        f"(@{name[:-2]}), got {type(func).__name__} {func!r}")
+    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        raise TypeError(
+            f"@{name} cannot decorate the async function {func.__name__}: its body would run "
+            f"later, outside the block. Write `with {name}:` inside it instead"
+        )
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def steps(*args: Any, **kwargs: Any) -> Any:
+            return (yield from _stepped(func(*args, **kwargs), enabled))
+
+        return steps  # type: ignore[return-value]
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with GradModeBlock(enabled):
+            return func(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
+
+
+def _stepped(gen: Generator[Any, Any, Any], enabled: bool) -> Generator[Any, Any, Any]:
+    """Run each step of the generator `gen` (next, send, throw, close) inside a block."""
+    sent: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            with GradModeBlock(enabled):
+                value = gen.send(sent) if error is None else gen.throw(error)
+        except StopIteration as end:
+            return end.value
+        sent, error = None, None
+        try:
+            sent = yield value
+        except GeneratorExit:
+            with GradModeBlock(enabled):
+                gen.close()
+            raise
+        except BaseException as thrown:  # thrown into the wrapper: pass it on to gen
+            error = thrown
+
+
+@overload
+def no_grad() -> GradModeBlock: ...
+@overload
+def no_grad(func: F) -> F: ...
+
+
+def no_grad(func: F | None = None) -> GradModeBlock | F:
     """A block in which operations give plain results that remember no inputs.
 
     Use it for inference, e.g. drawing a decision map: no graph is built, so nothing is kept
     alive and nothing can be backpropagated (`backward()` on a result made inside the block
     raises an error that says so). It affects only the thread (and asyncio task)
     that runs the block; nesting works, and leaving the block by an exception restores the
-    mode. Also works as a decorator: `@no_grad()`.
+    mode. Also a decorator, `@no_grad()` or `@no_grad` (as PyTorch); on a generator function
+    each step of the generator runs inside the block.
 
     >>> from stepgrad import Value, no_grad
     >>> w = Value(2.0)
@@ -143,11 +232,18 @@ def no_grad() -> AbstractContextManager[None]:
     >>> y.inputs
     ()
     """
-    return _mode(False)
+    return GradModeBlock(False) if func is None else _decorated(func, False, "no_grad()")
 
 
-def enable_grad() -> AbstractContextManager[None]:
+@overload
+def enable_grad() -> GradModeBlock: ...
+@overload
+def enable_grad(func: F) -> F: ...
+
+
+def enable_grad(func: F | None = None) -> GradModeBlock | F:
     """A block that records the graph again, even inside `no_grad()` (as torch.enable_grad).
+    Also a decorator, `@enable_grad()` or `@enable_grad`, as `no_grad`.
 
     >>> from stepgrad import Value, no_grad, enable_grad
     >>> w = Value(2.0)
@@ -157,7 +253,7 @@ def enable_grad() -> AbstractContextManager[None]:
     >>> y.inputs == (w,)
     True
     """
-    return _mode(True)
+    return GradModeBlock(True) if func is None else _decorated(func, True, "enable_grad()")
 
 
 class set_grad_enabled:  # noqa: N801 - named like torch.set_grad_enabled, which it mirrors

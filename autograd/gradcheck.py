@@ -65,6 +65,7 @@ class GradCheckRow:
     difference: float  # |engine - numerical|
     allowed: float  # the largest difference counted as agreement
     ok: bool
+    kink: str = ""  # for a failed input at a kink of f: which one, and its one-sided slopes
 
     def __str__(self) -> str:
         verdict = "" if self.ok else f", allowed {self.allowed:.2g}"
@@ -109,6 +110,11 @@ class GradCheck:
                 f"gradcheck FAILED: the engine's gradient disagrees with finite differences "
                 f"for {which} (of {n})"
             )
+            kinks = [row.kink for row in self.failures if row.kink]
+            if kinks:  # on the first line, which a notebook shows above the table
+                head += ". " + " ".join(kinks) + (
+                    " Finite differences cannot check a gradient at a kink: check a point on "
+                    "either side of it")
         return "\n".join([head, *(f"  {row}" for row in self.rows)])
 
     # At the prompt and as the text of a notebook cell, the report `print` shows, not the
@@ -155,11 +161,55 @@ def _nudged(f: Callable[..., Value], xs: list[float], names: list[str], i: int, 
             return _call(f, [*xs[:i], moved, *xs[i + 1:]], names).data
     except Exception as error:
         if hasattr(error, "add_note"):
-            error.add_note(
-                f"(raised inside gradcheck, by f at {names[i]} = {moved:.6g}, a step of "
-                f"{h:.2g} from {xs[i]:.6g}: is the input too close to the edge of f's domain?)"
-            )
+            error.add_note(_moved_note(names[i], xs[i], moved, h))
         raise
+
+
+def _moved_note(name: str, x: float, moved: float, h: float) -> str:
+    """The note on an error f raised at a nudged input: gradcheck moved that input by h."""
+    return (f"(raised inside gradcheck, by f at {name} = {moved:.6g}, a step of {h:.2g} from "
+            f"{x:.6g}: to measure the slope, gradcheck moves each input a small step h to each "
+            f"side (h = eps * max(1, |{name}|)), and f failed there. Is {name} too close to the "
+            "edge of f's domain? Use an eps much smaller than its distance to the edge, or a "
+            "point further inside)")
+
+
+def _kink(out: Value, leaf: Value, value: float, up: float, down: float, h: float) -> str:
+    """For an input whose check failed: a sentence naming the built-in operation that sits
+    exactly at its kink there (relu or abs at 0, a tie in max or min, ...) on a path from
+    `leaf` to `out`, with the one-sided slopes of f; "" if there is none."""
+    from stepgrad import ops
+    from stepgrad.backward import topological_order
+    from stepgrad.value import _where
+
+    def at_kink(node: Value) -> bool:
+        op, x = node._op, node._in1
+        if x is None:
+            return False
+        if op in (ops.RELU, ops.ABS):
+            return x._data == 0.0
+        if op in (ops.LEAKY_RELU, ops.ELU):
+            return x._data == 0.0 and node._local2 != 1.0
+        if op in (ops.MAX, ops.MIN):
+            return x._data == node._in2._data
+        if op in (ops.MAX_C, ops.MIN_C):
+            return x._data == node._local2
+        return False
+
+    reached = {id(leaf)}  # the values that depend on leaf (inputs come first in the order)
+    for node in topological_order(out):
+        if node._in1 is None or not any(id(p) in reached for p in node.inputs):
+            continue
+        reached.add(id(node))
+        if at_kink(node):
+            operands = (node._in1, node._local2) if node.constant is not None else node.inputs
+            name = node._op.name.removesuffix("_c")  # max_c is max with a constant
+            left, right = (value - down) / h, (up - value) / h
+            return (f"At {leaf.label} = {_fmt(leaf.data)}, f has a kink: "
+                    f"{_where(node._op, operands)} is exactly at {name}'s kink. From the left, "
+                    f"finite differences say {_fmt(left)}, from the right {_fmt(right)}; "
+                    f"gradcheck compares with their average, {_fmt((left + right) / 2)}.")
+    return ""
 
 
 def _tolerance(name: str, x: object, largest: float | None = None) -> float:
@@ -257,9 +307,10 @@ def gradcheck(
         difference = abs(engine - numerical)
         noise = 8.0 * _ROUNDING * max(abs(up), abs(down), abs(out.data)) / h
         allowed = atol + rtol * max(abs(engine), abs(numerical)) + noise
+        kink = "" if difference <= allowed else _kink(out, leaf, out.data, up, down, h)
         rows.append(
             GradCheckRow(i + 1, names[i], x, engine, numerical, difference, allowed,
-                         difference <= allowed)
+                         difference <= allowed, kink)
         )
     return GradCheck(out.data, tuple(rows))
 

@@ -134,15 +134,25 @@ class Domain(Exception):
     error: the exception the learner gets (ValueError, ZeroDivisionError, ...); message: its
     text with {where} where the inputs go. The engine fills in {where} from the entry, with
     the learner's labels ('log(loss) with loss = -1'), so a forward rule only sees numbers.
+    explain: optional; a function of the operands (the Values, and the constant) whose text
+    is added to the message, to say where a bad input came from (log does this).
     """
 
-    def __init__(self, error: type[Exception], message: str) -> None:
+    def __init__(self, error: type[Exception], message: str,
+                 explain: Callable[..., str] | None = None) -> None:
         super().__init__(message)
-        self.error, self.message = error, message
+        self.error, self.message, self.explain = error, message, explain
 
-    def for_inputs(self, where: str) -> Exception:
-        """The learner's error, with `where` in its message."""
-        return self.error(self.message.format(where=where))
+    def for_inputs(self, where: str, operands: tuple = ()) -> Exception:
+        """The learner's error, with `where` in its message (and `explain`'s words on the
+        operands, if the rule gave it)."""
+        text = self.message.format(where=where)
+        if self.explain is not None and operands:
+            try:
+                text += self.explain(*operands)
+            except Exception:  # an error message must never fail: the plain one then
+                pass
+        return self.error(text)
 
 
 class Op:
@@ -368,8 +378,15 @@ def _exp(x: float) -> float:
 
 def _log(x: float) -> float:
     if x <= 0.0:
-        raise Domain(ValueError, "{where}: log is only defined for positive numbers")
+        raise Domain(ValueError, "{where}: log is only defined for positive numbers",
+                     _log_input)
     return math.log(x)
+
+
+def _log_input(a: Any) -> str:
+    from stepgrad.origins import log_input  # only when log already failed
+
+    return log_input(a)
 
 
 def _sigmoid(x: float) -> float:

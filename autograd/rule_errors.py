@@ -6,7 +6,8 @@ does), and the rule; it keeps the rule's own error as its cause, so the tracebac
 the line in their rule; and for the common mistakes it says what to write instead:
 
     softplus(x) with x = 0.5: the gradient rule (grads) of Op 'softplus', run on Values for
-    create_graph=True, raised TypeError: must be real number, not Value. ...use m.exp...
+    create_graph=True, raised TypeError: a plain number is needed here (float(), math.exp(),
+    ...), but got a Value (-0.5). Write the rule with operators and m.exp, m.log ...
 
 The type stays the rule's own where it means something (ZeroDivisionError, ValueError for a
 math domain error, OverflowError, TypeError, ...). The engine's own entries keep their own
@@ -40,9 +41,11 @@ def rule_failed(op: Op, rule: str, operands: tuple, error: Exception,
     """The error for `op`'s rule ("forward" or "grads") raising `error` on `operands` (the
     Values, and the constant for a 'constant' entry); raise it `from error`."""
     if isinstance(error, Domain):  # a grads rule may say why, as a forward rule does
-        return error.for_inputs(_where(op, operands))
+        return error.for_inputs(_where(op, operands), operands)
     kind = next((k for k in type(error).__mro__ if k in _KEPT), RuntimeError)
     said = _one_line(error)
+    if create_graph and isinstance(getattr(error, "without_hint", None), str):
+        said = error.without_hint  # type: ignore[attr-defined]  # the hint below fits better
     what = type(error).__name__
     if isinstance(error, OverflowError):
         what += " (a number too large for a float)"

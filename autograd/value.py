@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from stepgrad import grad_mode, passes
 from stepgrad import ops as _ops
 from stepgrad import rule_errors as _rules
+from stepgrad.habits import Habits
 from stepgrad.ops import CONSTANT, FLOATS, UNARY, Domain, Math, Op, recorded
 from stepgrad.ops import show as _show
 from stepgrad.words import plural
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # only for the type hint of backward_steps()
     from stepgrad.stepping import BackwardPass
 
 Number = int | float
+_SEED = 1.0  # backward()'s default seed (one object: tells "not given" from backward(1.0))
 _NO_LABEL = ""  # the label of every node an operation makes (one object: checked by identity)
 _BAD_LABEL_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
@@ -34,6 +36,8 @@ def as_float(x: object, operation: str) -> float:
     """Turn a plain, finite number into a float, or raise an error that names the operation."""
     if type(x) is not float:
         if not isinstance(x, Real) and not is_bool(x):  # np.True_ is not a numbers.Real
+            if _is_numpy_0d(x):  # np.array(2.0): one number, as DeZero wraps every number
+                return as_float(x.item(), operation)
             raise TypeError(f"{operation}: expected a real number, got {describe(x)}{_hint(x)}")
         try:
             x = float(x)
@@ -52,6 +56,13 @@ def is_bool(x: object) -> bool:
         return True
     cls = type(x)
     return cls.__module__ == "numpy" and cls.__name__ in ("bool", "bool_")  # numpy 2, numpy 1
+
+
+def _is_numpy_0d(x: object) -> bool:
+    """True for a numpy array with no axes, np.array(2.0), which holds one number (told by
+    its type's module and name, so numpy is never imported here)."""
+    cls = type(x)
+    return cls.__module__ == "numpy" and cls.__name__ == "ndarray" and x.ndim == 0  # type: ignore
 
 
 def describe(x: object, limit: int = 60) -> str:
@@ -76,6 +87,12 @@ def _hint(x: object) -> str:
         return " (use .data to get the number out of a Value)"
     if type(x).__name__ == "BatchResult" and type(x).__module__ == "stepgrad.batch":
         return " (put the batched result first: loss + w, loss * 2, -loss + w)"
+    try:
+        no_axes = getattr(x, "shape", None) == () and hasattr(x, "item")
+    except Exception:  # an object whose shape cannot be read or compared
+        no_axes = False
+    if no_axes:  # a tensor of one number, torch.tensor(2.0)
+        return " (it holds one number: use .item() to get it)"
     if (hasattr(x, "__len__") and not isinstance(x, (str, bytes))) or hasattr(x, "shape"):
         return " (a Value holds one number: make one Value per number)"
     return ""
@@ -91,7 +108,7 @@ def too_large(x: object) -> str:
     return f"the {type(x).__name__} number"
 
 
-class Value:
+class Value(Habits):
     """One scalar in a computation graph.
 
     >>> a = Value(2.0, label="a")
@@ -105,7 +122,7 @@ class Value:
         data: the number this node holds (a float; setting it checks the number).
         grad: d(output)/d(this node) after `backward()`; 0.0 until a backward pass reaches it.
         label: an optional name, used when stepping through and drawing the graph (a string
-            on one line; None means no label).
+            on one line; None means no label). `name` is the same (DeZero's word).
     """
 
     # An operation has one or two inputs; each is stored with its local gradient in a slot of
@@ -130,7 +147,14 @@ class Value:
         _parents: tuple[Value, ...] = (),
         _local: tuple[float, ...] = (),
         _op: str | Op = "",
+        *,
+        name: str | None = None,
     ) -> None:
+        if name is not None:  # DeZero's name for the label
+            if label != "":
+                raise TypeError("Value(): got both label and name (the same thing, DeZero's "
+                                "name); give one of them")
+            label = name
         if label.__class__ is not str and _looks_like_children(label):
             raise _micrograd_node(label)  # Value(data, (x,), 'exp'): micrograd's way
         if type(data) is not float:
@@ -243,6 +267,15 @@ class Value:
         self._label = check_label(label)
 
     @property
+    def name(self) -> str:
+        """DeZero's name for `label` (the same attribute: setting one sets the other)."""
+        return self.label
+
+    @name.setter
+    def name(self, name: str | None) -> None:
+        self.label = name
+
+    @property
     def grad_computed(self) -> bool:
         """True once a backward pass has reached this value (False means 'not yet computed':
         "grad ?"). During a stepped pass, False for every value the pass has not reached yet,
@@ -292,9 +325,10 @@ class Value:
 
     @property
     def _backward(self) -> None:
-        """micrograd's backward function of a node: stepgrad has none, so this raises an
-        AttributeError that says how to add an operation (and hasattr() gives False)."""
-        raise AttributeError(_NO_BACKWARD)
+        """micrograd's backward function of a node: stepgrad has none, so reading it (to call
+        it and step by hand) raises an AttributeError that says how to step through the pass,
+        and setting it one that says how to add an operation (hasattr() gives False)."""
+        raise AttributeError(_no_backward_to_call(self))
 
     @_backward.setter
     def _backward(self, fn: object) -> None:
@@ -336,12 +370,20 @@ class Value:
 
     # ----- the backward pass (the walk itself is in autograd/backward.py) ---------------------
 
-    def backward(self, grad: Number = 1.0) -> None:
+    def backward(self, grad: Number = _SEED, *, gradient: Number | None = None,
+                 retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: object = None) -> None:
         """Fill in `.grad` of every value this one depends on.
 
         Seeds this value's gradient with `grad` (1.0 by default), then visits the graph from
         the output back to the inputs, adding `local gradient x upstream gradient` into each
         input's `.grad`; a value used on several paths receives the sum over all of them.
+
+        PyTorch's keywords: `gradient=` is the same as `grad`. `retain_graph=` changes nothing:
+        stepgrad always keeps the graph, so backward() may run on it again. A gradient with a
+        graph of its own (`create_graph=True`) cannot live in `.grad`, which is always a
+        float: `stepgrad.grad(y, x, create_graph=True)` returns it (see autograd/higher.py),
+        and `inputs=` is refused the same way (`stepgrad.grad(y, [a, b])` gives only those).
 
         Calling it twice adds the same amount again to the *inputs and parameters* (the leaves),
         exactly as PyTorch's `backward(retain_graph=True)` does; the gradients of intermediate
@@ -361,7 +403,18 @@ class Value:
         """
         from stepgrad.backward import run_backward
 
-        run_backward(self, as_float(grad, "backward(grad)"))
+        if gradient is not None:
+            if grad is not _SEED:
+                raise TypeError("backward(): got both grad and gradient (the same thing, "
+                                "PyTorch's name); give one of them")
+            grad = gradient
+        _backward_options(self, retain_graph, create_graph, inputs)
+        run_backward(self, as_float(grad, "backward(gradient)" if gradient is not None
+                                    else "backward(grad)"))
+
+    def cleargrad(self) -> None:
+        """DeZero's name for `zero_grad()`: forget this value's gradient."""
+        self.zero_grad()
 
     def backward_steps(self, grad: Number = 1.0) -> BackwardPass:
         """Step through the backward pass one edge at a time (see `stepgrad.BackwardPass`).
@@ -561,7 +614,7 @@ def _unary(op: Op, a: Value) -> Value:
     except OverflowError as error:
         raise _too_large(op, None, (a,), (a,), error) from _rules.cause(op, error)
     except Domain as error:
-        raise error.for_inputs(_where(op, (a,))) from None
+        raise error.for_inputs(_where(op, (a,)), (a,)) from None
     except Exception as error:  # a learner's own rule failed: say which, and on what
         raise _rules.rule_failed(op, "forward", (a,), error) from error
     if type(out) is not float:
@@ -600,7 +653,7 @@ def _with_constant(op: Op, a: Value, c: float) -> Value:
     except OverflowError as error:
         raise _too_large(op, None, (a,), (a, c), error) from _rules.cause(op, error)
     except Domain as error:
-        raise error.for_inputs(_where(op, (a, c))) from None
+        raise error.for_inputs(_where(op, (a, c)), (a, c)) from None
     except Exception as error:
         raise _rules.rule_failed(op, "forward", (a, c), error) from error
     if type(out) is not float:
@@ -639,7 +692,7 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
     except OverflowError as error:
         raise _too_large(op, None, (a, b), (a, b), error) from _rules.cause(op, error)
     except Domain as error:
-        raise error.for_inputs(_where(op, (a, b))) from None
+        raise error.for_inputs(_where(op, (a, b)), (a, b)) from None
     except Exception as error:
         raise _rules.rule_failed(op, "forward", (a, b), error) from error
     if type(out) is not float:
@@ -872,6 +925,38 @@ _ADD_AN_OPERATION = ("To add an operation, make it with Op(name, forward, grads)
 _NO_BACKWARD = ("a Value has no _backward: stepgrad keeps no backward function per node, as "
                 "micrograd does. Each node keeps its local gradients, and backward() multiplies "
                 "them. " + _ADD_AN_OPERATION)
+
+
+def _no_backward_to_call(v: Value) -> str:
+    """The error for reading `o._backward` (to call it), micrograd's way to step by hand."""
+    o = v.label if v.label.isidentifier() else "out"
+    return (f"a Value has no _backward to call: stepgrad keeps no backward function per node, "
+            f"as micrograd does. To step through the backward pass by hand, use "
+            f"steps = {o}.backward_steps() and then next(steps), one edge at a time (it starts "
+            f"with {o}.grad = 1); or {o}.backward() for the whole pass")
+
+
+def _backward_options(v: Value, retain_graph: object, create_graph: object,
+                      inputs: object) -> None:
+    """Check PyTorch's keywords of backward() (see Value.backward): a clear error for the
+    ones stepgrad does not follow."""
+    for key, flag in (("retain_graph", retain_graph), ("create_graph", create_graph)):
+        if flag is not None and not is_bool(flag):
+            raise TypeError(f"backward(): {key} must be True or False, got {describe(flag)}")
+    y = v.label if v.label.isidentifier() else "y"
+    if create_graph:
+        raise TypeError(
+            "backward(create_graph=True): in stepgrad, .grad is always a plain number, so it "
+            "cannot hold a gradient with a graph. Use grad(), which returns the gradient as a "
+            f"Value with its graph: (dy,) = stepgrad.grad({y}, x, create_graph=True); then "
+            "dy.backward(), or grad(dy, x), gives the second derivative"
+        )
+    if inputs is not None:
+        raise TypeError(
+            "backward(inputs=...): stepgrad's backward() fills in the gradient of every value. "
+            f"For the gradients of some values only, use stepgrad.grad({y}, [a, b]): it returns "
+            "them and changes no .grad"
+        )
 
 
 def _looks_like_children(label: object) -> bool:

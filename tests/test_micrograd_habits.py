@@ -58,20 +58,54 @@ def test_other_wrong_labels_keep_their_own_message(label):
         Value(2.0, label)
 
 
-def test_setting_or_reading_backward_says_to_use_op():
+def test_setting_backward_says_to_use_op():
     message = (r"^a Value has no _backward: stepgrad keeps no backward function per node, as "
                r"micrograd does\. Each node keeps its local gradients, and backward\(\) "
                r"multiplies them\. " + POINTER + "$")
     out = Value(2.0) * Value(3.0)
     with pytest.raises(AttributeError, match=message):
         out._backward = lambda: None
-    with pytest.raises(AttributeError, match=message):
-        out._backward()
     assert not hasattr(out, "_backward")
     with pytest.raises(AttributeError):
         del out._backward
     with pytest.raises(AttributeError):  # still no __dict__: other names are refused as before
         out.anything = 1
+
+
+def test_reading_backward_to_call_it_says_how_to_step_by_hand():
+    """The video steps the pass by hand, `o.grad = 1.0; o._backward()`: stepgrad's way to do
+    that is backward_steps() and next(steps), not a new operation."""
+    o = (Value(2.0) * Value(3.0)).tanh()
+    o.label = "o"
+    with pytest.raises(AttributeError, match=(
+            r"^a Value has no _backward to call: stepgrad keeps no backward function per node, "
+            r"as micrograd does\. To step through the backward pass by hand, use "
+            r"steps = o\.backward_steps\(\) and then next\(steps\), one edge at a time \(it "
+            r"starts with o\.grad = 1\); or o\.backward\(\) for the whole pass$")) as info:
+        o._backward()
+    assert "Op(" not in str(info.value)
+    o.label = "the output"  # not a name to write code with
+    with pytest.raises(AttributeError, match=r"steps = out\.backward_steps\(\)"):
+        o._backward()
+    # what the message says works, one edge at a time
+    steps = o.backward_steps()
+    first = next(steps)
+    assert first.node is o and o.grad == 1.0
+
+
+@given(label=st.text(st.characters(codec="utf-8", categories=["L", "N", "P"]), max_size=6),
+       op=st.sampled_from(["tanh", "exp", "relu"]))
+def test_prev_points_to_inputs_op_and_draw(label, op):
+    x = Value(0.5)
+    y = getattr(x * 2, op)()
+    y.label = label
+    with pytest.raises(AttributeError, match=(
+            r"^a Value has no _prev \(micrograd's name\): use v\.inputs for the values it was "
+            r"computed from, v\.op for the text of its operation, and stepgrad\.draw\(v\) to "
+            r"draw the graph$")):
+        y._prev  # noqa: B018
+    assert not hasattr(y, "_prev")
+    assert y.inputs[0].inputs == (x,) and y.op == op  # what the message points to
 
 
 def test_stepgrads_way_works_for_the_same_operation():

@@ -49,7 +49,7 @@ def test_a_gradcheck_keeps_its_fields_and_equality():
     passed, failed = _checks()
     assert [f.name for f in dataclasses.fields(GradCheck)] == ["value", "rows"]
     assert [f.name for f in dataclasses.fields(GradCheckRow)] == [
-        "index", "name", "x", "engine", "numerical", "difference", "allowed", "ok"]
+        "index", "name", "x", "engine", "numerical", "difference", "allowed", "ok", "kink"]
     assert passed == _checks()[0] and passed != failed
     assert GradCheck(passed.value, passed.rows) == passed
     assert GradCheck(passed.value + 1.0, passed.rows) != passed  # same report, other value
