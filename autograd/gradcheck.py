@@ -307,7 +307,7 @@ def gradcheck(
         difference = abs(engine - numerical)
         noise = 8.0 * _ROUNDING * max(abs(up), abs(down), abs(out.data)) / h
         allowed = atol + rtol * max(abs(engine), abs(numerical)) + noise
-        kink = "" if difference <= allowed else _kink(out, leaf, out.data, up, down, h)
+        kink = "" if difference <= allowed else _kink(out, leaves[i], out.data, up, down, h)
         rows.append(
             GradCheckRow(i + 1, names[i], x, engine, numerical, difference, allowed,
                          difference <= allowed, kink)
