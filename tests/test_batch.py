@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 from batch_reference import close, per_sample
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stepgrad import StalePassError, Value, batched, no_grad
@@ -26,7 +26,11 @@ def check(fn, params, columns, backend, expect_fallbacks=0):
     got = step(*columns)
     assert got.fallbacks == expect_fallbacks
     got.backward()
-    scale = max([abs(g) for g in want_grads] + [1e-300])
+    # numpy's tanh and exp may differ from Python's math module in the last bit; a gradient
+    # such as 1 - tanh(5.37)**2 (a difference of numbers near 1) turns that into ~1e-15 of 1,
+    # which is 1e-12 of a gradient of 1e-3 (Hypothesis found seed 5146, relu/tanh, n = 1).
+    # So gradients are compared to 1e-12 of the larger of 1 and the largest gradient.
+    scale = max([abs(g) for g in want_grads] + [1.0])
     assert close(got.data, want), (got.data, want)
     for p, g in zip(params, want_grads, strict=True):
         assert close(p.grad, g, scale), (p.label, p.grad, g)
@@ -42,6 +46,7 @@ def data(seed, n, nin):
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10**6), act=st.sampled_from(ACTIVATIONS),
        out_act=st.sampled_from(ACTIVATIONS), n=st.integers(1, 12))
+@example(seed=5146, act="relu", out_act="tanh", n=1)  # np.tanh and math.tanh differ by a bit
 def test_random_networks_equal_per_sample(backend, seed, act, out_act, n):
     X, rng = data(seed, n, 3)
     Y = [rng.uniform(-1, 1) for _ in range(n)]
