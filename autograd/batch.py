@@ -40,6 +40,7 @@ from typing import Any
 
 from stepgrad import grad_mode, passes
 from stepgrad.backward import run_backward, too_large, topological_order
+from stepgrad.staleness import changed_after, check_up_to_date, named
 from stepgrad.value import Value, as_float
 from stepgrad.words import plural
 
@@ -311,6 +312,9 @@ class BatchResult:
                 self._add_grad(p, g)
 
     def _finish(self) -> None:
+        # the parameters' numbers this result was computed with: backward() checks that they
+        # did not change since (an out-of-date result, as for a Value's graph: staleness.py)
+        self._made_with = [(p, p._data) for p, _ in self._grads.values()]
         self.data = self._total / self.n
         mean = self.data
         if mean - mean != 0.0:
@@ -334,6 +338,11 @@ class BatchResult:
         if not self.want_grad:
             raise RuntimeError("batched: this result was made inside no_grad(), so it has no "
                                "gradients; make it outside no_grad() to call backward()")
+        for p, data in self._made_with:
+            if p._data != data:
+                raise changed_after("backward", named(p))
+        for term in self._extra:  # an added term (an L2 penalty) is checked as a graph
+            check_up_to_date(topological_order(term), "backward")
         items = list(self._grads.values())
         values = [p for p, _ in items]
         for term in self._extra:

@@ -58,7 +58,8 @@ def first_out_of_date(order: list[Value]) -> Value | None:
     return None
 
 
-def _named(v: Value) -> str:
+def named(v: Value) -> str:
+    """A value as this module's errors name it: its label, its number, or what made it."""
     if v.label:
         return repr(v.label)
     return f"the input holding {_show(v.data)}" if v._in1 is None else f"the result of '{v.op}'"
@@ -69,9 +70,14 @@ def out_of_date(action: str, node: Value) -> RuntimeError:
     inputs = [v for v in (node._in1, node._in2) if v is not None]
     leaves = [v for v in inputs if v._in1 is None]
     if leaves:  # what opt.step() and learners change: parameters and inputs
-        changed = " or ".join(dict.fromkeys(map(_named, leaves)))
+        changed = " or ".join(dict.fromkeys(map(named, leaves)))
     else:  # its inputs still give what they held, so the node itself was set
-        changed = _named(node)
+        changed = named(node)
+    return changed_after(action, changed)
+
+
+def changed_after(action: str, changed: str) -> RuntimeError:
+    """The error for a result made before `changed` (a value's name) changed."""
     return RuntimeError(
         f"{action}: the graph is out of date: {changed} changed after the graph was built "
         "(its .data was set, for example by opt.step()). The graph still holds the numbers "

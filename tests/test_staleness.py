@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from stepgrad import Value
+from stepgrad import Value, batched
 from stepgrad.backward import topological_order
 from stepgrad.nn import MLP, SGD, mse
 
@@ -188,3 +188,31 @@ def _on_pool(expr, pool):
 TestBuildChangeBackward = BuildChangeBackward.TestCase
 TestBuildChangeBackward.settings = settings(max_examples=60, stateful_step_count=20,
                                             deadline=None)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_batched_result_made_before_a_step_is_refused(backend):
+    m = MLP(2, [3, 1], seed=0)
+    opt = SGD(m.parameters(), lr=0.1)
+    step = batched(lambda x, y: (m(x) - y) ** 2, backend=backend)
+    loss = step([[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0])
+    opt.zero_grad()
+    loss.backward()
+    first = [p.grad for p in m.parameters()]
+    loss.backward()  # nothing changed: it adds the same again, as a Value's backward()
+    assert [p.grad for p in m.parameters()] == [2 * g for g in first]
+    opt.step()
+    opt.zero_grad()
+    with pytest.raises(RuntimeError, match=rf"backward: {OUT_OF_DATE}: 'L\d\.n\d\.[wb]\d?' "):
+        loss.backward()
+    assert not any(p.grad_computed for p in m.parameters())
+
+
+def test_a_term_added_to_a_batched_result_is_checked_too():
+    w = Value(0.5, label="w")
+    v = Value(2.0, label="v")  # only in the added term
+    loss = batched(lambda x: w * x)([1.0, 2.0]) + v * v
+    loss.backward()
+    v.data = 3.0
+    with pytest.raises(RuntimeError, match=f"{OUT_OF_DATE}: 'v' changed"):
+        loss.backward()
