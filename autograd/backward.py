@@ -28,8 +28,9 @@ The rules for passes (what a learner can rely on, whatever order they call thing
 - Views change nothing: `print_backward`, `BackwardPass.table()`, `draw`, `walkthrough` and the
   reprs compute what they show on the side, never on the graph.
 - A graph must be up to date: if a value it was built from changed after it was built (its
-  `.data` was set, by `opt.step()` say), `backward()` of an output that already had a pass, and
-  `backward_steps()`, raise RuntimeError instead of giving the gradients of the old numbers
+  `.data` was set, by `opt.step()` say), `backward()` of an output that already had a pass
+  (also one whose gradient was reset since), `backward_steps()` and `grad()` raise
+  RuntimeError instead of giving the gradients of the old numbers
   (staleness.py). Build the graph again: in a training loop, compute the loss inside the loop.
 - Errors change nothing. If `backward()` raises (a gradient too large for a float, or Ctrl-C),
   every gradient, and any live pass it ended, is exactly as before the call. A step that would
@@ -108,10 +109,10 @@ def check_has_graph(root: Value, action: str, what: str = "this value") -> None:
 def run_backward(root: Value, seed: float = 1.0) -> None:
     """The whole pass at once. Transactional: if it raises, every gradient is as before."""
     check_has_graph(root, "backward")
-    # A second pass of the same output (its gradient is set) is where an out-of-date graph
-    # shows up: the loss built once before a training loop. Only then is the graph checked,
-    # so a training loop that builds its loss each time pays nothing (staleness.py).
-    again = root._grad is not None and root._in1 is not None
+    # A second pass of the same output (its gradient is set, or was reset by the learner) is
+    # where an out-of-date graph shows up: the loss built once before a training loop. Only
+    # then is the graph checked, so a loop that builds its loss each time pays nothing.
+    again = root._in1 is not None and (root._grad is not None or passes.take_reset(root))
     order: list[Value] = []
     saved: list[float | None] = []
     leaves: list[Value] = []

@@ -23,6 +23,7 @@ from stepgrad.grad_mode import enable_grad
 from stepgrad.ops import BINARY, CONSTANT, UNARY, is_builtin
 from stepgrad.ops import show as _show
 from stepgrad.rule_errors import rule_failed
+from stepgrad.staleness import check_up_to_date
 from stepgrad.value import VALUES, Value, describe, is_bool
 
 __all__ = ["grad"]
@@ -94,6 +95,7 @@ def _gradients(
 ) -> tuple[Value | None, ...]:
     """grad() once its arguments are checked: the chain rule, then one result per input."""
     order = topological_order(output)
+    check_up_to_date(order, "grad")  # never the derivatives of old numbers (staleness.py)
     grads = _graph_gradients(order) if create_graph else _float_gradients(order)
     result: list[Value | None] = []
     made_before = set(order) if create_graph else set()

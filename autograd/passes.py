@@ -55,3 +55,24 @@ def undo_end(ended: list[tuple[Any, Any]]) -> None:
     """Put back the passes `end_passes` ended, exactly as they were (used when a writer fails)."""
     for p, state in reversed(ended):
         p._revive(state)
+
+
+# Outputs whose gradient a learner reset (zero_grad(), zero_grad_graph(), .grad = ...): by id,
+# so that nothing here keeps a graph alive. Their next backward() checks that the graph is up
+# to date, as a second backward() does (a reset must not hide an out-of-date graph: staleness.py).
+# An id reused by a new value only costs that value one check. Bounded: after _MAX_RESET ids,
+# the oldest are forgotten.
+_reset: dict[int, None] = {}
+_MAX_RESET = 4096
+
+
+def note_reset(value: Any) -> None:
+    """Remember that the gradient of `value` (a computed value, not an input) was reset."""
+    _reset[id(value)] = None
+    if len(_reset) > _MAX_RESET:
+        del _reset[next(iter(_reset))]
+
+
+def take_reset(value: Any) -> bool:
+    """Was the gradient of `value` reset since its last backward()? (Forgets it.)"""
+    return _reset.pop(id(value), 0) is None

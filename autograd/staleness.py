@@ -66,13 +66,29 @@ def named(v: Value) -> str:
 
 
 def out_of_date(action: str, node: Value) -> RuntimeError:
-    """The error for a graph whose `node` no longer follows from its inputs."""
+    """The error for a graph whose `node` no longer follows from its inputs.
+
+    Its local gradients depend only on its inputs' numbers: if they no longer match, one of
+    the inputs changed. If only its number no longer matches, a node with a label (a value a
+    learner holds and may have set) is named with its inputs: 'w', 'x' or 'h' changed. An
+    input that is computed is never the one: it passed the check before the node did.
+    """
     inputs = [v for v in (node._in1, node._in2) if v is not None]
+    op = node._op
+    args = [v._data for v in inputs] + ([node._local2] if op.kind == CONSTANT else [])
+    try:
+        recorded = (node._local1, node._local2) if op.kind == BINARY else (node._local1,)
+        inputs_changed = tuple(op.grads(FLOATS, *args, op.forward(*args))) != recorded
+    except Exception:  # an input moved out of the domain: it changed
+        inputs_changed = True
+    # an input that is itself computed passed this check already (the order puts it first)
     leaves = [v for v in inputs if v._in1 is None]
-    if leaves:  # what opt.step() and learners change: parameters and inputs
-        changed = " or ".join(dict.fromkeys(map(named, leaves)))
-    else:  # its inputs still give what they held, so the node itself was set
-        changed = named(node)
+    if inputs_changed:
+        suspects = leaves or inputs
+    else:
+        suspects = leaves + ([node] if node.label or not leaves else [])
+    names = list(dict.fromkeys(map(named, suspects)))
+    changed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return changed_after(action, changed)
 
 

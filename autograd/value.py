@@ -252,6 +252,8 @@ class Value(Habits):
         g = None if value is None else as_float(value, self._setting(".grad"))
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "the .grad of {} was set", self)
+        if self._in1 is not None:  # its next backward() checks the graph (backward.py)
+            passes.note_reset(self)
         self._grad = g
 
     @property
@@ -342,6 +344,8 @@ class Value(Habits):
         """
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "zero_grad() reset {}", self)
+        if self._in1 is not None:  # its next backward() checks the graph (backward.py)
+            passes.note_reset(self)
         self._grad = None
 
     def zero_grad_graph(self) -> None:
@@ -359,6 +363,8 @@ class Value(Habits):
         order = topological_order(self)
         if passes.live:  # a stepped pass over any of these values ends first
             passes.end_passes(order, "zero_grad_graph() reset the graph of {}", self)
+        if self._in1 is not None:  # its next backward() checks the graph (backward.py)
+            passes.note_reset(self)
         for node in order:
             node._grad = None
 

@@ -64,6 +64,51 @@ def test_an_input_set_is_named_by_its_number_when_it_has_no_label():
         y.backward()
 
 
+@pytest.mark.parametrize("reset", ["zero_grad_graph", "zero_grad", "grad = None"])
+def test_resetting_the_output_does_not_hide_an_out_of_date_graph(reset):
+    """Review finding: the README's own advice, loss.zero_grad_graph() then loss.backward()
+    in a loop over a loss built once, gave the first gradient forever."""
+    w = Value(0.5, label="w")
+    loss = (w * 3.0 - 1.0) ** 2
+    loss.backward()
+    w.data -= 0.1 * w.grad
+    if reset == "zero_grad_graph":
+        loss.zero_grad_graph()
+    elif reset == "zero_grad":
+        loss.zero_grad()
+    else:
+        loss.grad = None
+    with pytest.raises(RuntimeError, match=f"{OUT_OF_DATE}: 'w' changed"):
+        loss.backward()
+
+
+def test_a_set_value_is_named_with_the_inputs_it_might_hide():
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    h = w * x
+    h.label = "h"
+    y = h * 3.0
+    y.backward()
+    h.data = 7.0  # w and x are unchanged, but a product's number alone cannot tell
+    with pytest.raises(RuntimeError, match=f"{OUT_OF_DATE}: 'w', 'x' or 'h' changed"):
+        y.backward()
+    w.data = 0.25  # now the product's local gradients no longer match: an input changed
+    with pytest.raises(RuntimeError, match=f"{OUT_OF_DATE}: 'w' or 'x' changed"):
+        y.backward()
+
+
+def test_grad_refuses_an_out_of_date_graph():
+    from stepgrad import grad
+
+    x = Value(2.0, label="x")
+    y = x ** 4 - 2 * x ** 2
+    (dy,) = grad(y, x, create_graph=True)
+    x.data = 1.5  # Newton's step written into x: y and dy were built at 2
+    with pytest.raises(RuntimeError, match=f"grad: {OUT_OF_DATE}: 'x' changed"):
+        grad(dy, x)
+    with pytest.raises(RuntimeError, match=f"grad: {OUT_OF_DATE}: 'x' changed"):
+        grad(y, x)
+
+
 def test_stepping_refuses_an_out_of_date_graph_even_on_its_first_pass():
     w = Value(0.5, label="w")
     y = (w - 1.0) ** 2
@@ -170,6 +215,19 @@ class BuildChangeBackward(RuleBasedStateMachine):
             data, grads = fresh_gradients(expr, now)
             assert out.data == data
             assert [v.grad for v in self.pool] == grads
+
+    @precondition(lambda self: self.graphs)
+    @rule(k=st.integers(0, 10 ** 6), how=st.sampled_from(["zero_grad_graph", "zero_grad",
+                                                          "grad = None"]))
+    def reset_an_output(self, k, how):
+        """A reset must not hide an out-of-date graph from the next backward()."""
+        out = self.graphs[k % len(self.graphs)][1]
+        if how == "zero_grad_graph":
+            out.zero_grad_graph()
+        elif how == "zero_grad":
+            out.zero_grad()
+        else:
+            out.grad = None
 
     @invariant()
     def inputs_are_finite(self):
