@@ -176,7 +176,7 @@ class Batched:
             _no_draws(before)
             result._per_sample([first])  # raises the engine's error for this sample, if any
             why = _not_recorded(error)
-            self._give_up(result, members[1:], why)
+            self._give_up(result, members[1:], why, group=len(members))
             return
         _no_draws(before)
         tape = build(out, inputs, rec)
@@ -231,12 +231,17 @@ class Batched:
                 f"their type (isinstance(), type()). Sample {first}: {found}")
 
     def _give_up(self, result: BatchResult, members: list[int], why: str,
-                 level: int = 4) -> None:
+                 level: int = 4, group: int | None = None) -> None:
+        """Run `members` on the per-sample engine because of `why`; warn the first time.
+        `group`: how many samples `why` covers (default: the members)."""
         result.why.append(why)
         if not self._warned:
             self._warned = True
-            warnings.warn(f"batched: every sample runs on the per-sample engine (exact, but "
-                          f"slower): {why}", RuntimeWarning, stacklevel=level)
+            k = len(members) if group is None else group
+            which = ("every sample runs" if k == result.n else
+                     f"{k} of the {result.n} samples run")
+            warnings.warn(f"batched: {which} on the per-sample engine (exact, but slower): "
+                          f"{why}", RuntimeWarning, stacklevel=level)
         result._per_sample(members)
 
     def _use_numpy(self) -> bool:

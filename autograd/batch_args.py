@@ -26,6 +26,7 @@ from typing import Any
 
 from stepgrad import ops
 from stepgrad.batch_trace import Recording, Traced
+from stepgrad.habits import Habits
 from stepgrad.value import Value
 
 __all__ = ["plain_numbers"]
@@ -164,16 +165,18 @@ def _ne(self: Value, other: Any) -> Any:
 
 
 def _order(cmp: str) -> Any:
+    own = getattr(Habits, cmp)  # Value's own: a TypeError with a hint (habits.py)
+
     def compare(self: Value, other: Any) -> Any:
         state = _watching()
         if state is None:
-            return NotImplemented
+            return own(self, other)
         mine = state.number(self)
         if mine is None:
-            return NotImplemented
+            return own(self, other)
         theirs = _other(state, other)
         if theirs is None:
-            return NotImplemented  # a number and a Value: a TypeError, as in the loop
+            return own(self, other)  # a number and a Value: a TypeError, as in the loop
         return getattr(mine, cmp)(theirs)
 
     compare.__name__ = cmp

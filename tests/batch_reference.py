@@ -22,3 +22,15 @@ def per_sample(fn, params, *columns):
 def close(a: float, b: float, scale: float = 1.0) -> bool:
     """a and b agree to 1e-12, relative to the larger of them and `scale`."""
     return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
+
+
+def backward_matches(got, want: float, want_grads: list[float], params) -> None:
+    """got.backward() gives the loop's mean `want` and gradients `want_grads` (to 1e-12 of the
+    larger of 1 and the largest gradient: numpy's tanh and exp may differ from Python's math
+    in the last bit, which 1 - tanh**2 turns into ~1e-15 of 1); then the gradients are reset."""
+    got.backward()
+    assert close(got.data, want), (got.data, want)
+    scale = max([abs(g) for g in want_grads] + [1.0])
+    for p, g in zip(params, want_grads, strict=True):
+        assert close(p.grad, g, scale), (p.grad, g)
+        p.zero_grad()
