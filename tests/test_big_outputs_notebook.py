@@ -13,9 +13,9 @@ from __future__ import annotations
 import html as html_module
 import json
 import re
-import sys
 
 import pytest
+from kernel import run_cells
 
 from stepgrad import BackwardPass
 
@@ -69,24 +69,7 @@ def expected() -> BackwardPass:
 @pytest.fixture(scope="module")
 def notebook(tmp_path_factory):
     """The cells run by a real ipykernel (this Python, so this stepgrad)."""
-    from nbclient import NotebookClient
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    tmp = tmp_path_factory.mktemp("big-notebook")
-    spec = tmp / "jupyter" / "kernels" / "stepgrad-test"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "stepgrad (tests)", "language": "python"}))
-    nb = new_notebook(cells=[new_code_cell(source) for source in CELLS.values()])
-    with pytest.MonkeyPatch.context() as mp:  # a private Jupyter and IPython set-up
-        mp.setenv("JUPYTER_PATH", str(tmp / "jupyter"))
-        mp.setenv("JUPYTER_CONFIG_DIR", str(tmp / "config"))
-        mp.setenv("JUPYTER_RUNTIME_DIR", str(tmp / "runtime"))
-        mp.setenv("IPYTHONDIR", str(tmp / "ipython"))
-        mp.setenv("JUPYTER_PLATFORM_DIRS", "1")
-        NotebookClient(nb, timeout=600, startup_timeout=120, kernel_name="stepgrad-test",
-                       resources={"metadata": {"path": str(tmp)}}).execute()
+    nb = run_cells(CELLS.values(), tmp_path_factory.mktemp("big-notebook"), timeout=600)
     return dict(zip(CELLS, nb.cells, strict=True))
 
 

@@ -11,21 +11,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+# whether an operation records, and the check that every test leaves grad mode as it was
+from test_grad_mode import _grad_mode_is_back_to_normal, records  # noqa: E402, F401
+
 from stepgrad import Value, enable_grad, grad_mode, is_grad_enabled, no_grad
-
-
-def records() -> bool:
-    w = Value(2.0)
-    recorded = (w * 3).inputs == (w,)
-    assert recorded == is_grad_enabled()
-    return recorded
-
-
-@pytest.fixture(autouse=True)
-def _grad_mode_is_back_to_normal():
-    assert records() and grad_mode.disabled == 0
-    yield
-    assert records() and grad_mode.disabled == 0
 
 
 def test_no_grad_without_parentheses():

@@ -9,14 +9,13 @@ is not the file itself is refused and recorded: the walkthrough must work withou
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from browser import browser_skip_reason, chromium
+from kernel import run_cells
 
 from stepgrad import BackwardPass
 from stepgrad.stepping import short
@@ -68,24 +67,8 @@ def python_pass(k: int) -> BackwardPass:
 def notebook(tmp_path_factory):
     """The notebook executed by a real ipykernel (this Python, so this stepgrad)."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbformat.v4 import new_code_cell, new_notebook
 
-    tmp = tmp_path_factory.mktemp("notebook")
-    spec = tmp / "jupyter" / "kernels" / "stepgrad-test"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "stepgrad (tests)", "language": "python"}))
-    nb = new_notebook(cells=[new_code_cell(source) for source in CELLS])
-    with pytest.MonkeyPatch.context() as mp:  # a private Jupyter and IPython set-up
-        mp.setenv("JUPYTER_PATH", str(tmp / "jupyter"))
-        mp.setenv("JUPYTER_CONFIG_DIR", str(tmp / "config"))
-        mp.setenv("JUPYTER_RUNTIME_DIR", str(tmp / "runtime"))
-        mp.setenv("IPYTHONDIR", str(tmp / "ipython"))
-        mp.setenv("JUPYTER_PLATFORM_DIRS", "1")
-        NotebookClient(nb, timeout=120, startup_timeout=120, kernel_name="stepgrad-test",
-                       resources={"metadata": {"path": str(tmp)}}).execute()
+    nb = run_cells(CELLS, tmp_path_factory.mktemp("notebook"))
     nbformat.validate(nb)
     return nb
 
