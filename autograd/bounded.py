@@ -35,18 +35,23 @@ def check_limit(limit: object, who: str) -> int | None:
     """`limit` as a whole number >= 1, or None (no limit); a clear error naming `who`."""
     if limit is None:
         return None
+    return whole_number(limit, "limit", 1, "of rows such as 200", who)
+
+
+def whole_number(x: object, name: str, least: int, example: str, who: str) -> int:
+    """x as an int >= least (numpy's whole numbers too, never a bool), or a clear error that
+    names `who` and says what to give ('a whole number {example} (or None)')."""
     try:
-        if isinstance(limit, bool):
+        if isinstance(x, bool):
             raise TypeError
-        number = operator.index(limit)  # an int, or numpy's whole numbers
+        number = operator.index(x)  # an int, or numpy's whole numbers
     except TypeError:
         from stepgrad.value import describe
 
-        raise TypeError(f"{who}: limit must be a whole number of rows such as 200, or None "
-                        f"for every row, got {describe(limit)}") from None
-    if number < 1:
-        raise ValueError(f"{who}: limit must be a whole number >= 1 (or None for every row), "
-                         f"got {number}")
+        raise TypeError(f"{who}: {name} must be a whole number {example} (or None), got "
+                        f"{describe(x)}") from None
+    if number < least:
+        raise ValueError(f"{who}: {name} must be a whole number >= {least}, got {number}")
     return number
 
 

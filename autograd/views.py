@@ -12,13 +12,13 @@ Size limits (counted in boxes, what makes Graphviz slow and a picture unreadable
 
 from __future__ import annotations
 
-import operator
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from stepgrad.backward import topological_order
+from stepgrad.bounded import whole_number
 from stepgrad.focus import find_value, inputs_within, path_to_root, with_side_inputs
 from stepgrad.grouping import Grouping, check_expand, expand_names
 from stepgrad.stepping import BackwardPass, BackwardStep, node_names
@@ -76,7 +76,7 @@ class View:
 
 def check_depth(depth: object, who: str = "draw") -> int | None:
     """`depth` as a whole number >= 0 (or None), or a clear error that names `who`."""
-    return None if depth is None else _whole_number(depth, "depth", 0, "such as 2", who)
+    return None if depth is None else whole_number(depth, "depth", 0, "such as 2", who)
 
 
 def check_max_boxes(max_boxes: object, who: str = "draw") -> int:
@@ -84,21 +84,7 @@ def check_max_boxes(max_boxes: object, who: str = "draw") -> int:
     that names `who`."""
     if max_boxes is None:
         return MAX_BOXES
-    return _whole_number(max_boxes, "max_boxes", 1, ">= 1 such as 5000", who)
-
-
-def _whole_number(x: object, name: str, least: int, example: str, who: str) -> int:
-    """x as an int >= least (numpy's whole numbers too, never a bool), or a clear error."""
-    try:
-        if isinstance(x, bool):
-            raise TypeError
-        number = operator.index(x)  # an int, or numpy's whole numbers
-    except TypeError:
-        raise TypeError(f"{who}: {name} must be a whole number {example} (or None), got "
-                        f"{describe(x)}") from None
-    if number < least:
-        raise ValueError(f"{who}: {name} must be a whole number >= {least}, got {number}")
-    return number
+    return whole_number(max_boxes, "max_boxes", 1, ">= 1 such as 5000", who)
 
 
 def plan(
