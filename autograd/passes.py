@@ -57,22 +57,11 @@ def undo_end(ended: list[tuple[Any, Any]]) -> None:
         p._revive(state)
 
 
-# Outputs whose gradient a learner reset (zero_grad(), zero_grad_graph(), .grad = ...): by id,
-# so that nothing here keeps a graph alive. Their next backward() checks that the graph is up
-# to date, as a second backward() does (a reset must not hide an out-of-date graph: staleness.py).
-# An id reused by a new value only costs that value one check. Bounded: after _MAX_RESET ids,
-# the oldest are forgotten.
-_reset: dict[int, None] = {}
-_MAX_RESET = 4096
 
 
-def note_reset(value: Any) -> None:
-    """Remember that the gradient of `value` (a computed value, not an input) was reset."""
-    _reset[id(value)] = None
-    if len(_reset) > _MAX_RESET:
-        del _reset[next(iter(_reset))]
-
-
-def take_reset(value: Any) -> bool:
-    """Was the gradient of `value` reset since its last backward()? (Forgets it.)"""
-    return _reset.pop(id(value), 0) is None
+# The computed values whose gradient a learner reset last (zero_grad(), .grad = ..., or all of
+# a graph's with zero_grad_graph()): the next backward() of any of them checks that the graph
+# is up to date, as a second backward() does, so that a reset never hides an out-of-date graph
+# (staleness.py). Held by reference, not by id, so a new value is never taken for one of them;
+# this keeps at most one old graph alive, until the next reset.
+reset_values: set[Any] = set()

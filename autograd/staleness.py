@@ -24,7 +24,7 @@ RuntimeError: backward: the graph is out of date: 'w' changed after the graph wa
 
 from __future__ import annotations
 
-from stepgrad.ops import BINARY, CONSTANT, FLOATS, is_builtin
+from stepgrad.ops import BINARY, CONSTANT, FLOATS, MUL, is_builtin
 from stepgrad.ops import show as _show
 from stepgrad.value import Value
 
@@ -75,6 +75,11 @@ def out_of_date(action: str, node: Value) -> RuntimeError:
     """
     inputs = [v for v in (node._in1, node._in2) if v is not None]
     op = node._op
+    if op is MUL:  # a product keeps its inputs' numbers (d(a*b)/da = b): compare each one
+        moved = [v for v, then in ((node._in1, node._local2), (node._in2, node._local1))
+                 if v._data != then]
+        names = list(dict.fromkeys(map(named, moved or [node])))
+        return changed_after(action, " or ".join(names))
     args = [v._data for v in inputs] + ([node._local2] if op.kind == CONSTANT else [])
     try:
         recorded = (node._local1, node._local2) if op.kind == BINARY else (node._local1,)

@@ -253,7 +253,7 @@ class Value(Habits):
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "the .grad of {} was set", self)
         if self._in1 is not None:  # its next backward() checks the graph (backward.py)
-            passes.note_reset(self)
+            passes.reset_values = {self}
         self._grad = g
 
     @property
@@ -345,7 +345,7 @@ class Value(Habits):
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "zero_grad() reset {}", self)
         if self._in1 is not None:  # its next backward() checks the graph (backward.py)
-            passes.note_reset(self)
+            passes.reset_values = {self}
         self._grad = None
 
     def zero_grad_graph(self) -> None:
@@ -363,8 +363,8 @@ class Value(Habits):
         order = topological_order(self)
         if passes.live:  # a stepped pass over any of these values ends first
             passes.end_passes(order, "zero_grad_graph() reset the graph of {}", self)
-        if self._in1 is not None:  # its next backward() checks the graph (backward.py)
-            passes.note_reset(self)
+        # their next backward() checks the graph (backward.py)
+        passes.reset_values = {node for node in order if node._in1 is not None}
         for node in order:
             node._grad = None
 

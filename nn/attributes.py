@@ -2,14 +2,13 @@
 
 A `Module` that does not write its own `parameters()` gets every parameter it holds:
 
-- a Value with no inputs (`Value(0.5)`: a weight, a bias; or one made inside `no_grad()`),
-  set as an attribute;
+- a Value that no operation made (`Value(0.5)`: a weight, a bias), set as an attribute;
 - such Values in a list, a tuple or a dict set as an attribute;
 - the parameters of each module it holds (in an attribute, a list, a tuple or a dict).
 
 They come in the order the attributes were set, each one once (two parts that share a
-parameter give it once). A Value computed from others (`self.last = loss`, a result you kept)
-is not a parameter: it is skipped.
+parameter give it once). A Value an operation made (`self.last = loss`, a result you kept) is
+not a parameter: it is skipped.
 
 >>> from stepgrad import Value
 >>> from stepgrad.nn import Layer, Module
@@ -34,9 +33,8 @@ MAX_SHOWN = 12  # lines of parts a module's repr shows before "... (N more)"
 
 
 def is_parameter(x: Any) -> bool:
-    """True for a Value with no inputs: made by `Value(...)`, or by an operation inside
-    `no_grad()` (a starting value, `Value(1.0) * 0.5`); a weight you can train."""
-    return type(x) is Value and x._in1 is None
+    """True for a Value that no operation made (an input or a weight you can train)."""
+    return type(x) is Value and x.operation is None
 
 
 def parts(module: Any) -> list[tuple[str, Any]]:

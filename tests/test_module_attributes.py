@@ -244,17 +244,3 @@ def test_notebook_view_lists_the_parts():
     assert "<b>Net: 14 parameters</b>" in html
     assert ">hidden<" in html and "Layer(2 -&gt; 3, tanh)" in html
     assert "MLP of" in module_html(MLP(2, [1]))  # an MLP still shows its layers
-
-
-def test_a_weight_made_inside_no_grad_is_a_parameter():
-    """Review finding: a starting value set the PyTorch way, inside no_grad(), was left out of
-    parameters(), so it was never trained nor saved."""
-    from stepgrad import no_grad
-
-    class Scaled(Module):
-        def __init__(self):
-            with no_grad():
-                self.scale = Value(1.0) * 0.5
-
-    s = Scaled()
-    assert s.parameters() == [s.scale]
