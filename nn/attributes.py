@@ -8,7 +8,8 @@ A `Module` that does not write its own `parameters()` gets every parameter it ho
 
 They come in the order the attributes were set, each one once (two parts that share a
 parameter give it once). A Value an operation made (`self.last = loss`, a result you kept) is
-not a parameter: it is skipped.
+not a parameter: it is skipped, also when it was made inside `no_grad()` (a prediction kept
+there looks just like a starting value computed there): make a weight with `Value(number)`.
 
 >>> from stepgrad import Value
 >>> from stepgrad.nn import Layer, Module

@@ -244,3 +244,24 @@ def test_notebook_view_lists_the_parts():
     assert "<b>Net: 14 parameters</b>" in html
     assert ">hidden<" in html and "Layer(2 -&gt; 3, tanh)" in html
     assert "MLP of" in module_html(MLP(2, [1]))  # an MLP still shows its layers
+
+
+def test_a_prediction_kept_inside_no_grad_is_not_a_parameter():
+    """Review finding: counting Values made inside no_grad() as parameters made a prediction
+    kept there a new parameter, and a saved state no longer loaded into a fresh model."""
+    from stepgrad import no_grad
+
+    class Net(Module):
+        def __init__(self):
+            self.body = MLP(2, [3, 1], seed=0)
+            self.last = None
+
+        def forward(self, x):
+            self.last = self.body(x)
+            return self.last
+
+    net = Net()
+    with no_grad():
+        net([1.0, 2.0])
+    assert net.num_parameters() == 13
+    Net().load_state_dict(net.state_dict())
