@@ -140,7 +140,8 @@ class Batched:
             # state before the call, one sample at a time
             set_random_state(before)
             result = BatchResult(self, loop, want_grad)
-            self._give_up(result, list(range(result.n)), _DRAWS, level=3)
+            self._give_up(result, list(range(result.n)), _DRAWS)
+        self._warn(result)
         result._finish()
         self._last = result
         return result
@@ -176,7 +177,7 @@ class Batched:
             _no_draws(before)
             result._per_sample([first])  # raises the engine's error for this sample, if any
             why = _not_recorded(error)
-            self._give_up(result, members[1:], why, group=len(members))
+            self._give_up(result, members[1:], why)
             return
         _no_draws(before)
         tape = build(out, inputs, rec)
@@ -230,19 +231,19 @@ class Batched:
                 "recording) than when they are plain numbers (as in the loop); it may check "
                 f"their type (isinstance(), type()). Sample {first}: {found}")
 
-    def _give_up(self, result: BatchResult, members: list[int], why: str,
-                 level: int = 4, group: int | None = None) -> None:
-        """Run `members` on the per-sample engine because of `why`; warn the first time.
-        `group`: how many samples `why` covers (default: the members)."""
+    def _give_up(self, result: BatchResult, members: list[int], why: str) -> None:
+        """Run `members` on the per-sample engine because of `why` (said once, by `_warn`)."""
         result.why.append(why)
-        if not self._warned:
-            self._warned = True
-            k = len(members) if group is None else group
-            which = ("every sample runs" if k == result.n else
-                     f"{k} of the {result.n} samples run")
-            warnings.warn(f"batched: {which} on the per-sample engine (exact, but slower): "
-                          f"{why}", RuntimeWarning, stacklevel=level)
         result._per_sample(members)
+
+    def _warn(self, result: BatchResult) -> None:
+        """The first time a call could not replay some samples: how many, and why."""
+        if result.why and not self._warned:
+            self._warned = True
+            k, n = result.fallbacks, result.n
+            which = "every sample runs" if k == n else f"{k} of the {n} samples run"
+            warnings.warn(f"batched: {which} on the per-sample engine (exact, but slower): "
+                          f"{result.why[0]}", RuntimeWarning, stacklevel=3)
 
     def _use_numpy(self) -> bool:
         if self.backend == "python":
