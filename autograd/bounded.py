@@ -35,12 +35,12 @@ def check_limit(limit: object, who: str) -> int | None:
     """`limit` as a whole number >= 1, or None (no limit); a clear error naming `who`."""
     if limit is None:
         return None
-    return whole_number(limit, "limit", 1, "of rows such as 200", who)
+    return whole_number(limit, "limit", 1, "of rows such as 200, or None for every row", who)
 
 
 def whole_number(x: object, name: str, least: int, example: str, who: str) -> int:
     """x as an int >= least (numpy's whole numbers too, never a bool), or a clear error that
-    names `who` and says what to give ('a whole number {example} (or None)')."""
+    names `who` and says what to give ('a whole number {example}')."""
     try:
         if isinstance(x, bool):
             raise TypeError
@@ -48,7 +48,7 @@ def whole_number(x: object, name: str, least: int, example: str, who: str) -> in
     except TypeError:
         from stepgrad.value import describe
 
-        raise TypeError(f"{who}: {name} must be a whole number {example} (or None), got "
+        raise TypeError(f"{who}: {name} must be a whole number {example}, got "
                         f"{describe(x)}") from None
     if number < least:
         raise ValueError(f"{who}: {name} must be a whole number >= {least}, got {number}")

@@ -76,7 +76,7 @@ class View:
 
 def check_depth(depth: object, who: str = "draw") -> int | None:
     """`depth` as a whole number >= 0 (or None), or a clear error that names `who`."""
-    return None if depth is None else whole_number(depth, "depth", 0, "such as 2", who)
+    return None if depth is None else whole_number(depth, "depth", 0, "such as 2 (or None)", who)
 
 
 def check_max_boxes(max_boxes: object, who: str = "draw") -> int:
@@ -84,7 +84,7 @@ def check_max_boxes(max_boxes: object, who: str = "draw") -> int:
     that names `who`."""
     if max_boxes is None:
         return MAX_BOXES
-    return whole_number(max_boxes, "max_boxes", 1, ">= 1 such as 5000", who)
+    return whole_number(max_boxes, "max_boxes", 1, ">= 1 such as 5000 (or None)", who)
 
 
 def plan(
