@@ -49,7 +49,7 @@ from operator import attrgetter
 
 from stepgrad import passes
 from stepgrad.staleness import check_up_to_date
-from stepgrad.value import Value
+from stepgrad.value import Value, was_reset
 
 _grad_of = attrgetter("_grad")  # a C-level getter: list(map(_grad_of, order)) is fast
 
@@ -112,7 +112,7 @@ def run_backward(root: Value, seed: float = 1.0) -> None:
     # A second pass of the same output (its gradient is set, or was reset by the learner) is
     # where an out-of-date graph shows up: the loss built once before a training loop. Only
     # then is the graph checked, so a loop that builds its loss each time pays nothing.
-    again = root._in1 is not None and (root._grad is not None or root in passes.reset_values)
+    again = root._in1 is not None and (root._grad is not None or was_reset(root))
     order: list[Value] = []
     saved: list[float | None] = []
     leaves: list[Value] = []
@@ -143,7 +143,6 @@ def run_backward(root: Value, seed: float = 1.0) -> None:
         if total - total != 0.0:  # true only for nan and +-inf
             for node in reversed(order):
                 check_gradient(node)
-        passes.reset_values.discard(root)  # checked and done: a later reset marks it again
     except BaseException:  # an error, or Ctrl-C at any point: put everything back
         _put_back(order, saved)
         passes.undo_end(ended)

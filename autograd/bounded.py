@@ -35,10 +35,12 @@ def check_limit(limit: object, who: str) -> int | None:
     """`limit` as a whole number >= 1, or None (no limit); a clear error naming `who`."""
     if limit is None:
         return None
-    return whole_number(limit, "limit", 1, "of rows such as 200, or None for every row", who)
+    return whole_number(limit, "limit", 1, "of rows such as 200, or None for every row", who,
+                        none=" (or None for every row)")
 
 
-def whole_number(x: object, name: str, least: int, example: str, who: str) -> int:
+def whole_number(x: object, name: str, least: int, example: str, who: str,
+                 none: str = "") -> int:
     """x as an int >= least (numpy's whole numbers too, never a bool), or a clear error that
     names `who` and says what to give ('a whole number {example}')."""
     try:
@@ -51,7 +53,8 @@ def whole_number(x: object, name: str, least: int, example: str, who: str) -> in
         raise TypeError(f"{who}: {name} must be a whole number {example}, got "
                         f"{describe(x)}") from None
     if number < least:
-        raise ValueError(f"{who}: {name} must be a whole number >= {least}, got {number}")
+        raise ValueError(f"{who}: {name} must be a whole number >= {least}{none}, got "
+                         f"{number}")
     return number
 
 

@@ -55,13 +55,3 @@ def undo_end(ended: list[tuple[Any, Any]]) -> None:
     """Put back the passes `end_passes` ended, exactly as they were (used when a writer fails)."""
     for p, state in reversed(ended):
         p._revive(state)
-
-
-
-
-# The computed values whose gradient a learner reset last (zero_grad(), .grad = ..., or all of
-# a graph's with zero_grad_graph()): the next backward() of any of them checks that the graph
-# is up to date, as a second backward() does, so that a reset never hides an out-of-date graph
-# (staleness.py). Held by reference, not by id, so a new value is never taken for one of them;
-# this keeps at most one old graph alive, until the next reset.
-reset_values: set[Any] = set()

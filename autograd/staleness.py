@@ -68,10 +68,12 @@ def named(v: Value) -> str:
 def out_of_date(action: str, node: Value) -> RuntimeError:
     """The error for a graph whose `node` no longer follows from its inputs.
 
-    Its local gradients depend only on its inputs' numbers: if they no longer match, one of
-    the inputs changed. If only its number no longer matches, a node with a label (a value a
-    learner holds and may have set) is named with its inputs: 'w', 'x' or 'h' changed. An
-    input that is computed is never the one: it passed the check before the node did.
+    A product keeps its inputs' numbers as its local gradients, so for `*` exactly the input
+    that moved is named (or the product itself, if none did). Otherwise its local gradients
+    depend only on its inputs' numbers: if they no longer match, one of the inputs changed. If
+    only its number no longer matches, a node with a label (a value a learner holds and may
+    have set) is named with its inputs: 'w', 'x' or 'h' changed. An input that is computed is
+    never the one: it passed the check before the node did.
     """
     inputs = [v for v in (node._in1, node._in2) if v is not None]
     op = node._op

@@ -252,21 +252,23 @@ class Value(Habits):
         g = None if value is None else as_float(value, self._setting(".grad"))
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "the .grad of {} was set", self)
-        if self._in1 is not None:  # its next backward() checks the graph (backward.py)
-            passes.reset_values = {self}
+        if g is None and self._in1 is not None and self._grad is not None:
+            mark_reset(self)  # its next backward() checks the graph (backward.py)
         self._grad = g
 
     @property
     def label(self) -> str:
         """The learner's name for this value ("" for none), shown when stepping and drawing."""
         try:
-            return self._label
+            label = self._label
         except AttributeError:  # a value an operation made has no label until one is set
             return _NO_LABEL
+        return label if label.__class__ is str else str(label)  # (a reset's mark: see below)
 
     @label.setter
     def label(self, label: str | None) -> None:
-        self._label = check_label(label)
+        label = check_label(label)
+        self._label = AfterReset(label) if was_reset(self) else label
 
     @property
     def name(self) -> str:
@@ -344,8 +346,8 @@ class Value(Habits):
         """
         if passes.live:  # a stepped pass over this value ends first (its steps are undone)
             passes.end_passes((self,), "zero_grad() reset {}", self)
-        if self._in1 is not None:  # its next backward() checks the graph (backward.py)
-            passes.reset_values = {self}
+        if self._in1 is not None and self._grad is not None:
+            mark_reset(self)  # its next backward() checks the graph (backward.py)
         self._grad = None
 
     def zero_grad_graph(self) -> None:
@@ -363,9 +365,9 @@ class Value(Habits):
         order = topological_order(self)
         if passes.live:  # a stepped pass over any of these values ends first
             passes.end_passes(order, "zero_grad_graph() reset the graph of {}", self)
-        # their next backward() checks the graph (backward.py)
-        passes.reset_values = {node for node in order if node._in1 is not None}
         for node in order:
+            if node._in1 is not None and node._grad is not None:
+                mark_reset(node)  # its next backward() checks the graph (backward.py)
             node._grad = None
 
     def __repr__(self) -> str:
@@ -867,6 +869,31 @@ def _inputs(parents: tuple[Value, ...]) -> str:
 
 
 
+
+
+class AfterReset(str):
+    """The label ("" for none) of a computed value whose gradient was reset after a backward
+    pass reached it (zero_grad(), zero_grad_graph(), .grad = None). Its next backward() then
+    checks that the graph is up to date, as a second backward() does, so that a reset never
+    hides an out-of-date graph (autograd/staleness.py). The mark lives on the value itself (in
+    the slot of its label, which a computed value leaves empty): it goes when the value goes,
+    and `label` reads it as plain text."""
+
+    __slots__ = ()
+
+
+_RESET = AfterReset("")
+
+
+def mark_reset(node: Value) -> None:
+    """Mark `node` as reset after a pass (see AfterReset)."""
+    label = node.label
+    node._label = AfterReset(label) if label else _RESET
+
+
+def was_reset(node: Value) -> bool:
+    """Was `node`'s gradient reset after a backward pass reached it? (See AfterReset.)"""
+    return getattr(node, "_label", None).__class__ is AfterReset
 
 
 def check_label(label: object) -> str:

@@ -291,3 +291,16 @@ def test_the_warning_counts_the_samples_that_run_per_sample():
                                             r"per-sample engine"):
         r = f([1.0, 2.0, 3.0, 4.0], [1, 2.0, 3, 4.0])
     assert r.data == 1.75 and r.fallbacks == 2
+
+
+def test_the_warning_counts_every_group_that_ran_per_sample_and_points_at_the_call():
+    """Review finding: the count was the first group's only (2 of 4, when all 4 ran)."""
+    w = Value(0.5)
+    f = batched(lambda t: (w * (t if isinstance(t, (int, float)) else 0)) ** 2)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        r = f([1, 2.0, 3, 4.0])
+    assert r.fallbacks == 4
+    assert [str(x.message)[:60] for x in said] == [
+        "batched: every sample runs on the per-sample engine (exact, "]
+    assert said[0].filename == __file__

@@ -195,3 +195,11 @@ def test_gradchecks_html_of_many_inputs_is_bounded():
     assert re.findall(r"<tr><td[^>]*>(\d+)</td>", html) == \
         [str(i) for i in [*range(1, 501), *range(1001, 1501)]]
     assert "500 inputs not shown (limit 1000): print(result) lists them all" in html
+
+
+def test_a_limit_below_1_says_none_shows_every_row():
+    from stepgrad import Value, print_backward
+
+    with pytest.raises(ValueError, match=r"limit must be a whole number >= 1 \(or None for "
+                                         r"every row\), got 0"):
+        print_backward(Value(1.0) * 2.0, limit=0)

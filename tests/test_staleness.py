@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from stepgrad import Value, batched, passes
+from stepgrad import Value, batched
 from stepgrad.backward import topological_order
 from stepgrad.nn import MLP, SGD, mse
 
@@ -122,18 +122,68 @@ def test_a_refused_backward_is_refused_again_and_a_reset_covers_the_whole_graph(
         loss.backward()  # a part of the reset graph
 
 
-def test_a_reset_marks_nothing_new_only_what_was_reset():
-    """A reset is remembered by reference: a new output built later is not taken for it."""
-    x = Value(2.0)
-    old = x * 5.0
-    old.backward()
-    old.zero_grad()
-    x.data = 3.0
-    new = x * 5.0  # built after the change: up to date
-    x.zero_grad()
-    new.backward()
-    assert x.grad == 5.0
-    assert new not in passes.reset_values
+def test_resets_of_other_values_keep_each_mark():
+    """Review finding: a later reset (of another output, of an input) forgot the earlier one,
+    so the stale training loss got through again. The mark now lives on each reset value."""
+    m = MLP(2, [3, 1], seed=0)
+    opt = SGD(m.parameters(), lr=0.1)
+    train = mse([m(x) for x in [[1.0, 2.0], [-1.0, 0.5]]], [1.0, -1.0])
+    val = mse([m([0.5, 0.5])], [0.0])
+    train.backward()
+    val.backward()
+    opt.step()
+    train.zero_grad_graph()
+    val.zero_grad_graph()
+    m.parameters()[0].zero_grad_graph()  # an input's reset too
+    with pytest.raises(RuntimeError, match=OUT_OF_DATE):
+        train.backward()
+    w = Value(0.5, label="w")
+    h = w * 3.0
+    loss = (h - 1.0) ** 2
+    loss.backward()
+    w.data = 0.4
+    loss.zero_grad()
+    h.zero_grad()
+    w.zero_grad()
+    with pytest.raises(RuntimeError, match=f"{OUT_OF_DATE}: 'w' changed"):
+        loss.backward()
+
+
+def test_a_reset_mark_reads_as_the_label_and_survives_relabelling():
+    w = Value(0.5, label="w")
+    h = w * 3.0
+    h.label = "h"
+    y = h * 2.0
+    y.backward()
+    y.zero_grad_graph()
+    assert h.label == "h" and type(h.label) is str and y.label == "" and type(y.label) is str
+    y.label = "y"
+    w.data = 0.4
+    with pytest.raises(RuntimeError, match=f"{OUT_OF_DATE}: 'w' or 'h' changed"):
+        y.backward()  # (h = w * 3 is labelled, and a constant's product cannot tell which)
+
+
+def test_a_new_output_is_not_checked_on_its_first_pass_even_after_a_reset(monkeypatch):
+    """What the README promises: a loop that builds its loss each time pays nothing, also when
+    it resets the new loss first; a reset after a pass makes the next pass check the graph."""
+    import stepgrad.backward as backward_module
+
+    calls = []
+    real = backward_module.check_up_to_date
+    monkeypatch.setattr(backward_module, "check_up_to_date",
+                        lambda order, action: calls.append(action) or real(order, action))
+    w = Value(0.5, label="w")
+    for _ in range(3):
+        loss = (w * 3.0 - 1.0) ** 2
+        loss.zero_grad_graph()
+        loss.backward()
+        w.data -= 0.01 * w.grad
+    assert calls == []
+    loss = (w * 3.0 - 1.0) ** 2
+    loss.backward()
+    loss.zero_grad_graph()  # after its pass: now its next pass checks (and finds it up to date)
+    loss.backward()
+    assert calls == ["backward"]
 
 
 def test_grad_refuses_an_out_of_date_graph():
