@@ -37,18 +37,10 @@ def first_out_of_date(order: list[Value]) -> Value | None:
     same number twice, or might be slow); a node made by hand has no rules to check with.
     """
     for node in order:
-        op, a = node._op, node._in1
-        if a is None or op is None or not is_builtin(op):
+        op = node._op
+        if node._in1 is None or op is None or not is_builtin(op):
             continue
-        if op.kind == BINARY:
-            args = (a._data, node._in2._data)
-            recorded = (node._local1, node._local2)
-        elif op.kind == CONSTANT:
-            args = (a._data, node._local2)
-            recorded = (node._local1,)
-        else:
-            args = (a._data,)
-            recorded = (node._local1,)
+        args, recorded = _rule_arguments(node)
         try:
             out = op.forward(*args)
             if out != node._data or tuple(op.grads(FLOATS, *args, out)) != recorded:
@@ -56,6 +48,22 @@ def first_out_of_date(order: list[Value]) -> Value | None:
         except Exception:  # an input moved out of the operation's domain (log of a number < 0)
             return node
     return None
+
+
+def _rule_arguments(node: Value) -> tuple[tuple, tuple]:
+    """What the node's rules take now (its inputs' numbers, and its constant), and the local
+    gradients it recorded when it was made."""
+    op, a = node._op, node._in1
+    if op.kind == BINARY:
+        return (a._data, node._in2._data), (node._local1, node._local2)
+    if op.kind == CONSTANT:
+        return (a._data, node._local2), (node._local1,)
+    return (a._data,), (node._local1,)
+
+
+def _either(names: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def named(v: Value) -> str:
@@ -80,11 +88,9 @@ def out_of_date(action: str, node: Value) -> RuntimeError:
     if op is MUL:  # a product keeps its inputs' numbers (d(a*b)/da = b): compare each one
         moved = [v for v, then in ((node._in1, node._local2), (node._in2, node._local1))
                  if v._data != then]
-        names = list(dict.fromkeys(map(named, moved or [node])))
-        return changed_after(action, " or ".join(names))
-    args = [v._data for v in inputs] + ([node._local2] if op.kind == CONSTANT else [])
+        return changed_after(action, _either(list(dict.fromkeys(map(named, moved or [node])))))
+    args, recorded = _rule_arguments(node)
     try:
-        recorded = (node._local1, node._local2) if op.kind == BINARY else (node._local1,)
         inputs_changed = tuple(op.grads(FLOATS, *args, op.forward(*args))) != recorded
     except Exception:  # an input moved out of the domain: it changed
         inputs_changed = True
@@ -94,9 +100,7 @@ def out_of_date(action: str, node: Value) -> RuntimeError:
         suspects = leaves or inputs
     else:
         suspects = leaves + ([node] if node.label or not leaves else [])
-    names = list(dict.fromkeys(map(named, suspects)))
-    changed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    return changed_after(action, changed)
+    return changed_after(action, _either(list(dict.fromkeys(map(named, suspects)))))
 
 
 def changed_after(action: str, changed: str) -> RuntimeError:
