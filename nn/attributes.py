@@ -76,7 +76,7 @@ def parameters_of(module: Any) -> list[Value]:
             if id(item) in opened:
                 continue
             opened.add(id(item))
-            if type(item).parameters is not Module.parameters:  # it knows its parameters
+            if writes_own_parameters(item):
                 found = parameter_list(item)  # a list, also if it yields them
             else:
                 stack += [x for _, x in reversed(parts(item))]
@@ -120,7 +120,7 @@ def parameter_paths(module: Any) -> dict[int, str]:
                 names.setdefault(id(item), prefix + name)
             elif id(item) not in opened:
                 opened.add(id(item))
-                if type(item).parameters is not Module.parameters:
+                if writes_own_parameters(item):
                     for sub, p in item.named_parameters():
                         names.setdefault(id(p), f"{prefix}{name}.{sub}")
                 else:
@@ -128,6 +128,14 @@ def parameter_paths(module: Any) -> dict[int, str]:
 
     visit(module, "")
     return names
+
+
+def writes_own_parameters(module: Any) -> bool:
+    """True for a module whose class writes its own `parameters()` (MLP, Layer, a micrograd-
+    style class): it is asked for them, not opened."""
+    from stepgrad.nn.module import Module
+
+    return type(module).parameters is not Module.parameters
 
 
 def _is_module(x: Any) -> bool:

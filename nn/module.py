@@ -200,7 +200,7 @@ class Module:
         labels = [p.label for p in params]
         if all(labels) and len(set(labels)) == len(labels):
             return list(zip(labels, params, strict=True))
-        if type(self).parameters is Module.parameters:
+        if not attributes.writes_own_parameters(self):
             paths = attributes.parameter_paths(self)
             names = [paths.get(id(p), "") for p in params]
             if all(names) and len(set(names)) == len(names):
